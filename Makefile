@@ -1,0 +1,47 @@
+# Arctic Sales Development – content hub.
+#   make serve   preview the site with live reload on http://127.0.0.1:8000/
+#   make test    install everything (headless Chromium included) and run all tests
+#   make build   strict production build into site/
+# Both `serve` and `test` set up .venv from the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: serve build test chromium clean
+
+serve: $(VENV)/.runtime
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+build: $(VENV)/.runtime
+	$(BIN)/mkdocs build --strict --clean
+
+test: $(VENV)/.test chromium
+	$(BIN)/python -m pytest
+
+# Debian's chromium drives the browser tests through Playwright's
+# executable_path; `playwright install` cannot download a browser here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  [ -n "$$CHROMIUM_PATH" ] || \
+	  if [ "$$(uname)" = Darwin ]; then brew install --cask chromium; \
+	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+clean:
+	rm -rf site .pytest_cache

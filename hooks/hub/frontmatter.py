@@ -1,0 +1,312 @@
+"""Front matter of an article: reading it with line numbers, and one declared schema.
+
+Every problem is a :class:`Problem` that names the file, the line and the
+field, so staff can find and fix it without reading Python. The schema in
+:data:`FIELDS` is the single declaration of what an article may carry; the
+validation here and the editor's JSON Schema are both derived from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from hub.slug import is_slug, slugify
+
+# A description longer than this is cut off by search engines and link previews.
+DESCRIPTION_LIMIT = 160
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one file, formatted as ``path:line: field: message``."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass
+class FrontMatter:
+    """The parsed front matter of one file, with the line of every top-level key."""
+
+    path: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, key: str) -> int:
+        """Line of *key*, or of the opening ``---`` when the key is missing."""
+        return self.lines.get(key, 1)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a value is checked against: the site's allow-lists."""
+
+    categories: frozenset[str] = frozenset()
+    authors: frozenset[str] = frozenset()
+
+
+# -----------------------------------------------------------------------------
+# Reading
+# -----------------------------------------------------------------------------
+
+
+def read(path: str, raw: bytes) -> FrontMatter:
+    """Parse the front matter of *raw*, collecting problems instead of raising."""
+    result = FrontMatter(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        result.problems.append(Problem(
+            path, line, "", "the file is not UTF-8 text; save it again as UTF-8 in your editor"
+        ))
+        return result
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        result.problems.append(Problem(
+            path, 1, "", "the file is empty; it needs front matter between two '---' lines and a text"
+        ))
+        return result
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        result.problems.append(Problem(
+            path, 1, "", "no front matter; start the file with '---', the keys title, "
+            "description and date, and another '---'"
+        ))
+        return result
+    _parse_yaml(result, match.group(1) or "")
+    return result
+
+
+def _parse_yaml(result: FrontMatter, source: str) -> None:
+    # The YAML starts on line 2, right after the opening '---'.
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(source)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 2 if mark else 1
+        reason = error.problem or "invalid YAML"
+        result.problems.append(Problem(
+            result.path, line, "", f"the front matter is not valid YAML ({reason}); "
+            "check quotes and indentation, and put values with ':' in quotes"
+        ))
+        return
+    except yaml.YAMLError as error:
+        result.problems.append(Problem(result.path, 1, "", f"the front matter is not valid YAML ({error})"))
+        return
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
+        result.problems.append(Problem(
+            result.path, 2, "", "the front matter must be a list of 'key: value' lines"
+        ))
+        return
+    result.meta = data
+    if node is not None:
+        for key_node, _ in node.value:
+            result.lines[str(key_node.value)] = key_node.start_mark.line + 2
+
+
+# -----------------------------------------------------------------------------
+# Checks: each returns an error message, or None when the value is fine
+# -----------------------------------------------------------------------------
+
+Check = Callable[[Any, Context], "str | None"]
+
+
+def _check_text(value: Any, _: Context) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty text; put it in quotes if it starts with a special character"
+    return None
+
+
+def _check_description(value: Any, context: Context) -> str | None:
+    if problem := _check_text(value, context):
+        return problem
+    if len(value) > DESCRIPTION_LIMIT:
+        return f"is {len(value)} characters, the limit is {DESCRIPTION_LIMIT}"
+    return None
+
+
+def as_date(value: Any) -> dt.datetime | None:
+    """The article's publication time from a ``date`` value, or None if it is not a date."""
+    if isinstance(value, Mapping):
+        value = value.get("created")
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _check_date(value: Any, _: Context) -> str | None:
+    if isinstance(value, Mapping):
+        unknown = sorted(set(map(str, value)) - {"created", "updated"})
+        if unknown:
+            return f"has unknown key {unknown[0]!r}; use 'created' and optionally 'updated'"
+        if "updated" in value and as_date(value["updated"]) is None:
+            return f"updated {value['updated']!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
+    if as_date(value) is None:
+        return f"{_show(value)} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
+    return None
+
+
+def _check_slug(value: Any, _: Context) -> str | None:
+    if not isinstance(value, str) or not is_slug(value):
+        shown = _show(value)
+        hint = f"; for example {slugify(str(value))!r}" if slugify(str(value)) else ""
+        return f"{shown} is not a slug: use lowercase a-z, digits and single hyphens{hint}"
+    return None
+
+
+def _check_list_of(allowed: Callable[[Context], frozenset[str]], what: str) -> Check:
+    def check(value: Any, context: Context) -> str | None:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
+            return f"must be a list of {what}, e.g. [{_example(allowed(context), what)}]"
+        choices = allowed(context)
+        for item in items:
+            if choices and item not in choices:
+                return f"{item!r} is not an allowed {what[:-1] if what.endswith('s') else what}; choose from: " + ", ".join(sorted(choices))
+        if len(set(items)) != len(items):
+            return "lists the same value twice"
+        return None
+    return check
+
+
+def _check_bool(value: Any, _: Context) -> str | None:
+    return None if isinstance(value, bool) else f"{_show(value)} must be true or false"
+
+
+def _check_image(value: Any, context: Context) -> str | None:
+    return _check_text(value, context) and "must be the path of an image, e.g. bilder/forside.jpg"
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else repr(str(value))
+
+
+def _example(choices: frozenset[str], what: str) -> str:
+    return ", ".join(sorted(choices)[:2]) if choices else f"first {what[:-1]}"
+
+
+# -----------------------------------------------------------------------------
+# The schema
+# -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front-matter key: whether it is required, how it is checked, what it means."""
+
+    check: Check
+    help: str
+    required: bool = False
+
+
+# The one declaration of an article's front matter. Keys outside it are
+# warnings (so `--strict` catches a typo such as `catgories:`).
+FIELDS: dict[str, Field] = {
+    "title": Field(_check_text, "Tittelen på artikkelen, helst under 60 tegn.", required=True),
+    "description": Field(
+        _check_description,
+        f"Ingress på høyst {DESCRIPTION_LIMIT} tegn; vises i søkemotorer og lenkedeling.",
+        required=True,
+    ),
+    "date": Field(_check_date, "Publiseringsdato, YYYY-MM-DD. Fremtidige datoer publiseres ikke før dagen kommer.",
+                  required=True),
+    "slug": Field(_check_slug, "Fast adresse (URL) med a-z, tall og bindestrek. Endres ikke etter publisering."),
+    "authors": Field(_check_list_of(lambda context: context.authors, "authors"),
+                     "Forfattere, med id-en fra .authors.yml."),
+    "categories": Field(_check_list_of(lambda context: context.categories, "categories"),
+                        "Kategorier fra den tillatte listen."),
+    "tags": Field(_check_list_of(lambda _: frozenset(), "tags"), "Emneord, fritt valgt."),
+    "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen)."),
+    "image": Field(_check_image, "Bilde for deling, relativt til artikkelen."),
+    "pin": Field(_check_bool, "true fester artikkelen øverst i oversikten."),
+}
+
+# Keys MkDocs and Material understand and that staff may legitimately set.
+PASSTHROUGH = frozenset({"template", "hide", "search", "readtime", "links", "comments"})
+
+
+def validate(front: FrontMatter, context: Context) -> list[Problem]:
+    """Check *front* against :data:`FIELDS`; return errors (warnings come from :func:`unknown_keys`)."""
+    problems = list(front.problems)
+    if problems:
+        return problems
+    for name, spec in FIELDS.items():
+        if name not in front.meta:
+            if spec.required:
+                problems.append(Problem(front.path, front.line(name), name,
+                                        f"is missing; add a line '{name}: …' to the front matter"))
+            continue
+        if message := spec.check(front.meta[name], context):
+            problems.append(Problem(front.path, front.line(name), name, message))
+    return problems
+
+
+def unknown_keys(front: FrontMatter, extra_known: frozenset[str] = frozenset()) -> list[Problem]:
+    """Keys nobody reads: usually a typo, reported as warnings."""
+    known = FIELDS.keys() | PASSTHROUGH | extra_known
+    return [
+        Problem(front.path, front.line(key), str(key), _unknown_message(str(key), known))
+        for key in front.meta
+        if key not in known
+    ]
+
+
+def _unknown_message(key: str, known: set[str] | frozenset[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"is not a known front-matter key and is ignored{hint}"
+
+
+def effective_slug(front: FrontMatter) -> str:
+    """The slug an article is published under: the pinned one, else one from its title."""
+    slug = front.meta.get("slug")
+    if isinstance(slug, str) and slug:
+        return slug
+    return slugify(str(front.meta.get("title", "")))
+
+
+def duplicate_slugs(fronts: list[FrontMatter]) -> list[Problem]:
+    """Two articles may not share a URL: name both files."""
+    seen: dict[str, FrontMatter] = {}
+    problems = []
+    for front in sorted(fronts, key=lambda item: item.path):
+        if front.problems:
+            continue
+        slug = effective_slug(front)
+        if slug in seen:
+            first = seen[slug]
+            problems.append(Problem(
+                front.path, front.line("slug"), "slug",
+                f"{slug!r} is already used by {first.path}; give one of them another slug",
+            ))
+        else:
+            seen[slug] = front
+    return problems

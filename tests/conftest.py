@@ -1,0 +1,106 @@
+"""Fixtures: build the real site, or a small one, with the real MkDocs in strict mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The authors every small site knows, in the shape of docs/artikler/.authors.yml.
+AUTHORS = {
+    "authors": {
+        "kari": {"name": "Kari Nordmann", "description": "Salgscoach", "avatar": "assets/kari.svg"},
+    }
+}
+
+
+@dataclass
+class Build:
+    """The result of one `mkdocs build --strict`: exit code, output and the built folder."""
+
+    returncode: int
+    output: str
+    site: Path
+
+    def html(self, path: str) -> HTMLParser:
+        return HTMLParser((self.site / path).read_text(encoding="utf-8"))
+
+    def text(self, path: str) -> str:
+        return (self.site / path).read_text(encoding="utf-8")
+
+    def files(self) -> list[Path]:
+        return sorted(path for path in self.site.rglob("*") if path.is_file())
+
+
+def run_mkdocs(config: Path, site: Path) -> Build:
+    """Run the real CLI, as staff and CI do, so errors are seen exactly as printed."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
+        capture_output=True, text=True, env=env, cwd=config.parent, timeout=600,
+    )
+    return Build(result.returncode, result.stdout + result.stderr, site)
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The project's own site, built once per test session."""
+    build = run_mkdocs(REPO / "mkdocs.yml", tmp_path_factory.mktemp("real") / "site")
+    assert build.returncode == 0, build.output
+    return build
+
+
+def article(title: str = "Testartikkel", body: str = "Brødtekst.", **meta: object) -> str:
+    """Markdown source of an article with the given front matter."""
+    front = {"title": title, "description": f"Om {title}.", "date": "2025-01-15", **meta}
+    front = {key: value for key, value in front.items() if value is not None}
+    return "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n" + body + "\n"
+
+
+def site_config(**overrides: object) -> dict:
+    """The project's mkdocs.yml, made to work from another folder."""
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(REPO / "overrides")
+    config["hooks"] = [str(REPO / path) for path in config["hooks"]]
+    config.pop("nav", None)
+    config["extra_css"] = []
+    config["theme"].pop("logo", None)
+    config["theme"].pop("favicon", None)
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def small_site(tmp_path: Path) -> Callable[..., Build]:
+    """Write a small site from a dict of ``{path: text}`` into tmp_path and build it."""
+
+    def build(files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Build:
+        docs = tmp_path / "docs"
+        pages = {
+            "index.md": "---\ntitle: Forside\ndescription: Forsiden.\n---\n\n# Forside\n",
+            "artikler/.authors.yml": yaml.safe_dump(AUTHORS if authors is None else authors, allow_unicode=True),
+            "assets/kari.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
+            **files,
+        }
+        for path, text in pages.items():
+            target = docs / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text) if path.endswith(".yml") else text, encoding="utf-8")
+        meta = docs / "artikler/posts/.meta.yml"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text("template: article.html\n", encoding="utf-8")
+        config = tmp_path / "mkdocs.yml"
+        config.write_text(yaml.safe_dump(site_config(**config_overrides), allow_unicode=True), encoding="utf-8")
+        return run_mkdocs(config, tmp_path / "site")
+
+    return build
