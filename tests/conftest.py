@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -60,9 +61,9 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
     return build
 
 
-def article(title: str = "Testartikkel", body: str = "Brødtekst.", **meta: object) -> str:
-    """Markdown source of an article with the given front matter."""
-    front = {"title": title, "description": f"Om {title}.", "date": "2025-01-15", **meta}
+def article(title: str | None = "Testartikkel", body: str = "Brødtekst.", **meta: object) -> str:
+    """Markdown source of an article with the given front matter; a None value leaves the key out."""
+    front = {"title": title, "description": f"Om {title}.", "date": datetime.date(2025, 1, 15), **meta}
     front = {key: value for key, value in front.items() if value is not None}
     return "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n" + body + "\n"
 

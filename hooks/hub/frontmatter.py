@@ -97,7 +97,6 @@ def _parse_yaml(result: FrontMatter, source: str) -> None:
     # The YAML starts on line 2, right after the opening '---'.
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else 1
@@ -110,17 +109,33 @@ def _parse_yaml(result: FrontMatter, source: str) -> None:
     except yaml.YAMLError as error:
         result.problems.append(Problem(result.path, 1, "", f"the front matter is not valid YAML ({error})"))
         return
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
+    if node is None:
+        return
+    if not isinstance(node, yaml.MappingNode):
         result.problems.append(Problem(
             result.path, 2, "", "the front matter must be a list of 'key: value' lines"
         ))
         return
-    result.meta = data
-    if node is not None:
-        for key_node, _ in node.value:
-            result.lines[str(key_node.value)] = key_node.start_mark.line + 2
+    _construct_keys(result, node)
+
+
+def _construct_keys(result: FrontMatter, node: yaml.MappingNode) -> None:
+    # Key by key, so a value YAML cannot build (say the date 2025-13-01) is
+    # reported on its own line instead of failing the whole file.
+    loader = yaml.SafeLoader("")
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 2
+        key = str(key_node.value)
+        try:
+            value = loader.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as error:
+            result.problems.append(Problem(
+                result.path, line, key, f"{value_node.value!r} cannot be read ({error}); "
+                "dates are written YYYY-MM-DD"
+            ))
+            continue
+        result.meta[key] = value
+        result.lines[key] = line
 
 
 # -----------------------------------------------------------------------------
@@ -167,8 +182,11 @@ def _check_date(value: Any, _: Context) -> str | None:
             return f"has unknown key {unknown[0]!r}; use 'created' and optionally 'updated'"
         if "updated" in value and as_date(value["updated"]) is None:
             return f"updated {value['updated']!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
+    created = value.get("created") if isinstance(value, Mapping) else value
+    if isinstance(created, str) and as_date(created) is not None:
+        return f"{_show(created)} is in quotes, so it is text, not a date; remove the quotes"
     if as_date(value) is None:
-        return f"{_show(value)} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
+        return f"{_show(created)} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
     return None
 
 
@@ -180,7 +198,7 @@ def _check_slug(value: Any, _: Context) -> str | None:
     return None
 
 
-def _check_list_of(allowed: Callable[[Context], frozenset[str]], what: str) -> Check:
+def _check_list_of(allowed: Callable[[Context], frozenset[str]], what: str, one: str) -> Check:
     def check(value: Any, context: Context) -> str | None:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
@@ -188,7 +206,7 @@ def _check_list_of(allowed: Callable[[Context], frozenset[str]], what: str) -> C
         choices = allowed(context)
         for item in items:
             if choices and item not in choices:
-                return f"{item!r} is not an allowed {what[:-1] if what.endswith('s') else what}; choose from: " + ", ".join(sorted(choices))
+                return f"{item!r} is not an allowed {one}; choose from: " + ", ".join(sorted(choices))
         if len(set(items)) != len(items):
             return "lists the same value twice"
         return None
@@ -208,7 +226,7 @@ def _show(value: Any) -> str:
 
 
 def _example(choices: frozenset[str], what: str) -> str:
-    return ", ".join(sorted(choices)[:2]) if choices else f"first {what[:-1]}"
+    return ", ".join(sorted(choices)[:2]) if choices else f"first {what}"
 
 
 # -----------------------------------------------------------------------------
@@ -237,11 +255,11 @@ FIELDS: dict[str, Field] = {
     "date": Field(_check_date, "Publiseringsdato, YYYY-MM-DD. Fremtidige datoer publiseres ikke før dagen kommer.",
                   required=True),
     "slug": Field(_check_slug, "Fast adresse (URL) med a-z, tall og bindestrek. Endres ikke etter publisering."),
-    "authors": Field(_check_list_of(lambda context: context.authors, "authors"),
+    "authors": Field(_check_list_of(lambda context: context.authors, "authors", "author"),
                      "Forfattere, med id-en fra .authors.yml."),
-    "categories": Field(_check_list_of(lambda context: context.categories, "categories"),
+    "categories": Field(_check_list_of(lambda context: context.categories, "categories", "category"),
                         "Kategorier fra den tillatte listen."),
-    "tags": Field(_check_list_of(lambda _: frozenset(), "tags"), "Emneord, fritt valgt."),
+    "tags": Field(_check_list_of(lambda _: frozenset(), "tags", "tag"), "Emneord, fritt valgt."),
     "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen)."),
     "image": Field(_check_image, "Bilde for deling, relativt til artikkelen."),
     "pin": Field(_check_bool, "true fester artikkelen øverst i oversikten."),
@@ -254,9 +272,12 @@ PASSTHROUGH = frozenset({"template", "hide", "search", "readtime", "links", "com
 def validate(front: FrontMatter, context: Context) -> list[Problem]:
     """Check *front* against :data:`FIELDS`; return errors (warnings come from :func:`unknown_keys`)."""
     problems = list(front.problems)
-    if problems:
-        return problems
+    if any(not problem.field for problem in problems):
+        return problems  # the file itself is unreadable: nothing more to check
+    unreadable = {problem.field for problem in problems}
     for name, spec in FIELDS.items():
+        if name in unreadable:
+            continue
         if name not in front.meta:
             if spec.required:
                 problems.append(Problem(front.path, front.line(name), name,
@@ -298,7 +319,7 @@ def duplicate_slugs(fronts: list[FrontMatter]) -> list[Problem]:
     seen: dict[str, FrontMatter] = {}
     problems = []
     for front in sorted(fronts, key=lambda item: item.path):
-        if front.problems:
+        if any(not problem.field for problem in front.problems):
             continue
         slug = effective_slug(front)
         if slug in seen:
