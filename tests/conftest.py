@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +78,7 @@ def site_config(**overrides: object) -> dict:
     config["theme"]["custom_dir"] = str(REPO / "overrides")
     config["hooks"] = [str(REPO / path) for path in config["hooks"]]
     config.pop("nav", None)
+    config.pop("watch", None)
     config["extra_css"] = []
     config["theme"].pop("logo", None)
     config["theme"].pop("favicon", None)
@@ -81,11 +86,43 @@ def site_config(**overrides: object) -> dict:
     return config
 
 
-@pytest.fixture
-def small_site(tmp_path: Path) -> Callable[..., Build]:
-    """Write a small site from a dict of ``{path: text}`` into tmp_path and build it."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def build(files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Build:
+
+@contextlib.contextmanager
+def serving(config: Path) -> Iterator[str]:
+    """Run `mkdocs serve` on a free loopback port; yield its base URL; always stop it."""
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", f"127.0.0.1:{port}",
+         "--no-livereload"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=config.parent,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None, "mkdocs serve exited early"
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture
+def site_writer(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small site from a dict of ``{path: text}`` into tmp_path; return its mkdocs.yml."""
+
+    def write(files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Path:
         docs = tmp_path / "docs"
         pages = {
             "index.md": "---\ntitle: Forside\ndescription: Forsiden.\n---\n\n# Forside\n",
@@ -102,6 +139,16 @@ def small_site(tmp_path: Path) -> Callable[..., Build]:
         meta.write_text("template: article.html\n", encoding="utf-8")
         config = tmp_path / "mkdocs.yml"
         config.write_text(yaml.safe_dump(site_config(**config_overrides), allow_unicode=True), encoding="utf-8")
-        return run_mkdocs(config, tmp_path / "site")
+        return config
+
+    return write
+
+
+@pytest.fixture
+def small_site(site_writer: Callable[..., Path], tmp_path: Path) -> Callable[..., Build]:
+    """Write a small site from a dict of ``{path: text}`` into tmp_path and build it."""
+
+    def build(files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Build:
+        return run_mkdocs(site_writer(files, authors, **config_overrides), tmp_path / "site")
 
     return build

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import urllib.request
 
 import pytest
 
-from conftest import article
+from conftest import article, serving
 
 PUBLISHED = {"artikler/posts/publisert.md": article("Publisert artikkel", "Synlig tekst.", slug="publisert")}
 
@@ -33,6 +34,20 @@ def test_draft_and_future_articles_leave_no_trace(small_site) -> None:
         assert "zebrakladd" not in text, f"draft leaked into {path.relative_to(build.site)}"
         assert "zebrafremtid" not in text, f"future article leaked into {path.relative_to(build.site)}"
     assert (build.site / "artikler/publisert/index.html").exists()
+
+
+def test_drafts_and_future_articles_are_visible_in_the_local_preview(site_writer) -> None:
+    future = datetime.date.today() + datetime.timedelta(days=30)
+    config = site_writer({
+        **PUBLISHED,
+        "artikler/posts/kladd.md": article("Kladd", "Tekst.", draft=True, slug="kladd"),
+        "artikler/posts/fremtid.md": article("Fremtid", "Tekst.", date=future, slug="fremtid"),
+    })
+    with serving(config) as url:
+        for slug in ("kladd", "fremtid", "publisert"):
+            with urllib.request.urlopen(f"{url}artikler/{slug}/", timeout=10) as response:
+                assert response.status == 200
+                assert "hub-byline" in response.read().decode("utf-8")
 
 
 def test_article_with_only_required_keys_builds_at_a_transliterated_url(small_site) -> None:
