@@ -217,8 +217,10 @@ def _check_bool(value: Any, _: Context) -> str | None:
     return None if isinstance(value, bool) else f"{_show(value)} must be true or false"
 
 
-def _check_image(value: Any, context: Context) -> str | None:
-    return _check_text(value, context) and "must be the path of an image, e.g. bilder/forside.jpg"
+def _check_image(value: Any, _: Context) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return None
+    return "must be the path of an image, e.g. bilder/forside.jpg"
 
 
 def _show(value: Any) -> str:
