@@ -182,3 +182,14 @@ def test_search_index_covers_articles(real_site: Build) -> None:
     locations = {doc["location"].split("#")[0] for doc in index["docs"]}
     assert {f"artikler/{slug}/" for slug in SLUGS} <= locations
     assert index["config"]["lang"] == ["no"]
+
+
+def test_trusted_html_is_never_shown_as_escaped_text(real_site: Build) -> None:
+    """Autoescaping must not over-escape: no page shows tags or entities as visible text."""
+    pages = sorted(real_site.site.rglob("*.html"))
+    assert len(pages) > 25
+    for path in pages:
+        text = visible_strings(path.read_text(encoding="utf-8"))
+        assert not re.search(r"</?[a-z][a-z0-9]*[\s>/]|&(amp|lt|gt|quot|para|#\d+);", text), path
+    pager = real_site.html("artikler/index.html").css(".md-pagination a")
+    assert [link.attributes["href"] for link in pager] == ["side/2/"]
