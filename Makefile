@@ -2,6 +2,7 @@
 #   make serve   preview the site with live reload on http://127.0.0.1:8000/
 #   make test    install everything (headless Chromium included) and run all tests
 #   make build   strict production build into site/
+#   make new TITLE="Slik coacher du selgerne dine"   start a new article as a draft
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -12,13 +13,16 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test chromium clean
+.PHONY: serve build test new chromium clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
 build: $(VENV)/.runtime
 	$(BIN)/mkdocs build --strict --clean
+
+new: $(VENV)/.runtime
+	@PYTHONPATH=hooks $(BIN)/python -m hub.newpost "$(TITLE)"
 
 test: $(VENV)/.test chromium
 	$(BIN)/python -m pytest

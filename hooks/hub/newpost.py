@@ -1,0 +1,110 @@
+"""Start a new article: ``make new TITLE="Slik coacher du selgerne dine"``.
+
+Writes ``docs/artikler/posts/<slug>.md`` with valid front matter, today's date,
+the pinned ASCII slug and ``draft: true``, then prints the preview URL. It
+refuses to overwrite an article or to reuse a slug another article has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import yaml
+
+from hub import frontmatter
+from hub.slug import slugify
+
+REPO = Path(__file__).resolve().parents[2]
+PREVIEW = "http://127.0.0.1:8000/artikler/{slug}/"
+DESCRIPTION_PLACEHOLDER = "Skriv en ingress på høyst 160 tegn: hva leseren lærer, og hvorfor det er nyttig."
+
+
+class Refused(Exception):
+    """The article cannot be created; the message says why and what to do."""
+
+
+def create(title: str, root: Path = REPO, today: dt.date | None = None) -> Path:
+    """Create the article file for *title* under *root*; return its path."""
+    title = " ".join(title.split())
+    slug = slugify(title)
+    if not title or not slug:
+        raise Refused('the title is empty; use make new TITLE="Tittel på artikkelen"')
+    posts = root / "docs/artikler/posts"
+    target = posts / f"{slug}.md"
+    if target.exists():
+        raise Refused(f"{target.relative_to(root)} already exists; choose another title or edit that file")
+    if owner := _slug_owner(posts, slug, root):
+        raise Refused(f"the slug {slug!r} is already used by {owner}; choose another title")
+    posts.mkdir(parents=True, exist_ok=True)
+    target.write_text(_render(title, slug, today or dt.date.today(), _allowed_categories(root)), encoding="utf-8")
+    return target
+
+
+def _slug_owner(posts: Path, slug: str, root: Path) -> str | None:
+    for path in sorted(posts.glob("*.md")):
+        front = frontmatter.read(str(path.relative_to(root)), path.read_bytes())
+        if not front.problems and frontmatter.effective_slug(front) == slug:
+            return front.path
+    return None
+
+
+def _allowed_categories(root: Path) -> list[str]:
+    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Lenient)
+    for plugin in config.get("plugins", []):
+        if isinstance(plugin, dict) and "blog" in plugin:
+            return list((plugin["blog"] or {}).get("categories_allowed", []))
+    return []
+
+
+class _Lenient(yaml.SafeLoader):
+    """Reads mkdocs.yml even where it uses MkDocs' own tags (!ENV, !!python/name)."""
+
+
+_Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _render(title: str, slug: str, today: dt.date, categories: list[str]) -> str:
+    front = yaml.safe_dump({
+        "title": title,
+        "description": DESCRIPTION_PLACEHOLDER,
+        "date": today,
+        "slug": slug,
+        "authors": [],
+        "categories": [],
+        "tags": [],
+        "draft": True,
+    }, allow_unicode=True, sort_keys=False, width=1000)
+    allowed = ", ".join(categories) or "se categories_allowed i mkdocs.yml"
+    return (
+        f"---\n{front}"
+        f"# Tillatte kategorier: {allowed}\n"
+        "# Forfattere: id-er fra docs/artikler/.authors.yml. Fjern draft: true når artikkelen er klar.\n"
+        "---\n\n"
+        "Skriv første avsnitt her. Det vises i artikkeloversikten.\n\n"
+        "<!-- more -->\n\n"
+        "## Første mellomtittel\n\n"
+        "Resten av teksten.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Start a new article as a draft.")
+    parser.add_argument("title", help="the article's title")
+    parser.add_argument("--root", type=Path, default=REPO, help="the repository (default: this one)")
+    args = parser.parse_args(argv)
+    try:
+        path = create(args.title, args.root)
+    except Refused as refusal:
+        print(f"Not created: {refusal}", file=sys.stderr)
+        return 1
+    slug = path.stem
+    print(f"Created {path.relative_to(args.root)} (draft).")
+    print(f"Preview it with `make serve` at {PREVIEW.format(slug=slug)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The new-article command: a valid draft with a pinned slug, and no overwrites."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from hub import newpost
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"  # apart from the small sites the same test may build in tmp_path
+    root.mkdir()
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    return root
+
+
+def test_creates_a_draft_with_pinned_slug_and_allowed_categories(repo: Path) -> None:
+    path = newpost.create("Møtebooking på telefon", repo, today=datetime.date(2026, 11, 27))
+    assert path == repo / "docs/artikler/posts/motebooking-pa-telefon.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: Møtebooking på telefon\n")
+    for line in ("date: 2026-11-27", "slug: motebooking-pa-telefon", "draft: true",
+                 "# Tillatte kategorier: Salgsledelse, Coaching, Prospektering, Forhandling, Rekruttering, "
+                 "Motivasjon, KPI og oppfølging"):
+        assert f"\n{line}\n" in text
+
+
+def test_created_article_builds_and_publishes_once_draft_is_removed(repo: Path, small_site) -> None:
+    text = newpost.create("Slik coacher du selgerne dine", repo).read_text(encoding="utf-8")
+    build = small_site({"artikler/posts/ny.md": text.replace("draft: true", "draft: false")})
+    assert build.returncode == 0, build.output
+    page = build.html("artikler/slik-coacher-du-selgerne-dine/index.html")
+    assert page.css_first("h1").text().rstrip("¶").strip() == "Slik coacher du selgerne dine"
+
+
+def test_refuses_to_overwrite_or_reuse_a_slug(repo: Path) -> None:
+    newpost.create("Forhandling uten panikk", repo)
+    with pytest.raises(newpost.Refused, match="already exists"):
+        newpost.create("Forhandling uten panikk!", repo)
+    other = repo / "docs/artikler/posts/annen-fil.md"
+    other.write_text("---\ntitle: X\ndescription: Y.\ndate: 2025-01-01\nslug: prisforhandling\n---\n\nT\n", "utf-8")
+    with pytest.raises(newpost.Refused, match="'prisforhandling' is already used by docs/artikler/posts/annen-fil.md"):
+        newpost.create("Prisforhandling", repo)
+
+
+def test_command_prints_preview_url_or_reason(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert newpost.main(["Ny artikkel", "--root", str(repo)]) == 0
+    assert "http://127.0.0.1:8000/artikler/ny-artikkel/" in capsys.readouterr().out
+    assert newpost.main(["Ny artikkel", "--root", str(repo)]) == 1
+    assert capsys.readouterr().err.startswith("Not created: docs/artikler/posts/ny-artikkel.md already exists")
+    assert newpost.main(["  ", "--root", str(repo)]) == 1
