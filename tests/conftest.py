@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime
 import os
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -118,30 +118,28 @@ def serving(config: Path) -> Iterator[str]:
         server.wait(timeout=20)
 
 
+def write_site(root: Path, files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Path:
+    """Write a small site from a dict of ``{path: text}`` (under docs/) into *root*; return its mkdocs.yml."""
+    pages = {
+        "index.md": "---\ntitle: Forside\ndescription: Forsiden.\n---\n\n# Forside\n",
+        "artikler/.authors.yml": yaml.safe_dump(AUTHORS if authors is None else authors, allow_unicode=True),
+        "artikler/posts/.meta.yml": "template: article.html\n",
+        "assets/kari.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
+        **files,
+    }
+    for path, text in pages.items():
+        target = root / "docs" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(site_config(**config_overrides), allow_unicode=True), encoding="utf-8")
+    return config
+
+
 @pytest.fixture
 def site_writer(tmp_path: Path) -> Callable[..., Path]:
-    """Write a small site from a dict of ``{path: text}`` into tmp_path; return its mkdocs.yml."""
-
-    def write(files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Path:
-        docs = tmp_path / "docs"
-        pages = {
-            "index.md": "---\ntitle: Forside\ndescription: Forsiden.\n---\n\n# Forside\n",
-            "artikler/.authors.yml": yaml.safe_dump(AUTHORS if authors is None else authors, allow_unicode=True),
-            "assets/kari.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
-            **files,
-        }
-        for path, text in pages.items():
-            target = docs / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(textwrap.dedent(text) if path.endswith(".yml") else text, encoding="utf-8")
-        meta = docs / "artikler/posts/.meta.yml"
-        meta.parent.mkdir(parents=True, exist_ok=True)
-        meta.write_text("template: article.html\n", encoding="utf-8")
-        config = tmp_path / "mkdocs.yml"
-        config.write_text(yaml.safe_dump(site_config(**config_overrides), allow_unicode=True), encoding="utf-8")
-        return config
-
-    return write
+    """:func:`write_site` into this test's tmp_path."""
+    return functools.partial(write_site, tmp_path)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
-import yaml
 from lxml import etree
 
-from conftest import REPO, Build, article
+from conftest import REPO, Build, article, run_mkdocs, write_site
 
 CORPUS = REPO / "tests/corpus/hostile"
 
@@ -38,16 +37,9 @@ def corpus_files() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    from conftest import run_mkdocs, site_config  # module scope: build once for all scans
-
+    """The hostile corpus, built once for all scans."""
     root = tmp_path_factory.mktemp("hostile")
-    for path, text in {**corpus_files(), "index.md": "---\ntitle: Forside\ndescription: F.\n---\n\n# Forside\n",
-                       "artikler/posts/.meta.yml": "template: article.html\n"}.items():
-        target = root / "docs" / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(site_config(), allow_unicode=True), encoding="utf-8")
-    build = run_mkdocs(root / "mkdocs.yml", root / "site")
+    build = run_mkdocs(write_site(root, corpus_files()), root / "site")
     assert build.returncode == 0, build.output
     return build
 
