@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import datetime
+import functools
 import os
 import socket
 import subprocess
@@ -20,6 +20,8 @@ import yaml
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 REPO = Path(__file__).resolve().parent.parent
+# Quiet MkDocs' end-of-life banner, and never write bytecode into the repository.
+MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 # The authors every small site knows, in the shape of docs/artikler/.authors.yml.
 AUTHORS = {
@@ -49,10 +51,9 @@ class Build:
 
 def run_mkdocs(config: Path, site: Path) -> Build:
     """Run the real CLI, as staff and CI do, so errors are seen exactly as printed."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
-        capture_output=True, text=True, env=env, cwd=config.parent, timeout=600,
+        capture_output=True, text=True, env=MKDOCS_ENV, cwd=config.parent, timeout=600,
     )
     return Build(result.returncode, result.stdout + result.stderr, site)
 
@@ -96,11 +97,10 @@ def free_port() -> int:
 def serving(config: Path) -> Iterator[str]:
     """Run `mkdocs serve` on a free loopback port; yield its base URL; always stop it."""
     port = free_port()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", f"127.0.0.1:{port}",
          "--no-livereload"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=config.parent,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=MKDOCS_ENV, cwd=config.parent,
     )
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -47,6 +47,11 @@ class FrontMatter:
     lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
+    @property
+    def unreadable(self) -> bool:
+        """Whether the file itself could not be read (not UTF-8, empty, broken YAML)."""
+        return any(not problem.field for problem in self.problems)
+
     def line(self, key: str) -> int:
         """Line of *key*, or of the opening ``---`` when the key is missing."""
         return self.lines.get(key, 1)
@@ -274,8 +279,8 @@ PASSTHROUGH = frozenset({"template", "hide", "search", "readtime", "links", "com
 def validate(front: FrontMatter, context: Context) -> list[Problem]:
     """Check *front* against :data:`FIELDS`; return errors (warnings come from :func:`unknown_keys`)."""
     problems = list(front.problems)
-    if any(not problem.field for problem in problems):
-        return problems  # the file itself is unreadable: nothing more to check
+    if front.unreadable:
+        return problems  # nothing more to check
     unreadable = {problem.field for problem in problems}
     for name, spec in FIELDS.items():
         if name in unreadable:
@@ -321,7 +326,7 @@ def duplicate_slugs(fronts: list[FrontMatter]) -> list[Problem]:
     seen: dict[str, FrontMatter] = {}
     problems = []
     for front in sorted(fronts, key=lambda item: item.path):
-        if any(not problem.field for problem in front.problems):
+        if front.unreadable:
             continue
         slug = effective_slug(front)
         if slug in seen:

@@ -46,7 +46,7 @@ def create(title: str, root: Path = REPO, today: dt.date | None = None) -> Path:
 def _slug_owner(posts: Path, slug: str, root: Path) -> str | None:
     for path in sorted(posts.glob("*.md")):
         front = frontmatter.read(str(path.relative_to(root)), path.read_bytes())
-        if not front.problems and frontmatter.effective_slug(front) == slug:
+        if not front.unreadable and frontmatter.effective_slug(front) == slug:
             return front.path
     return None
 
