@@ -3,6 +3,8 @@
 #   make test    install everything (headless Chromium included) and run all tests
 #   make build   strict production build into site/
 #   make new TITLE="Slik coacher du selgerne dine"   start a new article as a draft
+#   make check   word count, reading time, LIX and common mistakes for every article
+#   make schema  regenerate the editor's JSON Schema for front matter
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -13,7 +15,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new chromium clean
+.PHONY: serve build test new check schema chromium clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
@@ -23,6 +25,12 @@ build: $(VENV)/.runtime
 
 new: $(VENV)/.runtime
 	@PYTHONPATH=hooks $(BIN)/python -m hub.newpost "$(TITLE)"
+
+check: $(VENV)/.runtime
+	@PYTHONPATH=hooks $(BIN)/python -m hub.check
+
+schema: $(VENV)/.runtime
+	@PYTHONPATH=hooks $(BIN)/python -m hub.schema
 
 test: $(VENV)/.test chromium
 	$(BIN)/python -m pytest

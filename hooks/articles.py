@@ -25,10 +25,6 @@ from hub.slug import slugify
 
 log = logging.getLogger("mkdocs.hooks.articles")
 
-# Front-matter keys that other hooks declare (related links, calls to action, …).
-# Each hook adds its own in on_config, so the unknown-key warning knows them.
-EXTRA_KEYS: set[str] = set()
-
 # How many of the newest articles the home page shows (1–12; default 3).
 LATEST_ON_HOME = 3
 
@@ -53,9 +49,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     )
     fronts = [_read(file.abs_src_path, root) for file in _article_files(files, config)]
     problems = [problem for front in fronts for problem in frontmatter.validate(front, context)]
-    problems += frontmatter.duplicate_slugs(fronts)
+    problems += frontmatter.duplicate_slugs(fronts) + frontmatter.redirect_conflicts(fronts)
     for front in fronts:
-        for warning in frontmatter.unknown_keys(front, frozenset(EXTRA_KEYS)):
+        for warning in frontmatter.unknown_keys(front):
             log.warning(str(warning))
     if problems:
         lines = "\n".join(f"  {problem}" for problem in sorted(problems))

@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
-from conftest import Build
+from conftest import PHONE, Build, serve_folder
 
 pytestmark = pytest.mark.browser
 
-# Chromium's own background traffic is switched off; this machine has no network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "nb-NO"}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "Chromium is missing: run `make test`, which installs Debian's chromium package"
-    return path
-
-
 @pytest.fixture(scope="module")
 def served(real_site: Build) -> Iterator[str]:
-    """The built site on a loopback port, as a static host would serve it."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(real_site.site))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    with serve_folder(real_site.site) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", ["", "artikler/", "artikler/motebooking-pa-telefon/", "gratis-konsultasjon/"])

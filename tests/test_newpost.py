@@ -47,6 +47,9 @@ def test_refuses_to_overwrite_or_reuse_a_slug(repo: Path) -> None:
     other.write_text("---\ntitle: X\ndescription: Y.\ndate: 2025-01-01\nslug: prisforhandling\n---\n\nT\n", "utf-8")
     with pytest.raises(newpost.Refused, match="'prisforhandling' is already used by docs/artikler/posts/annen-fil.md"):
         newpost.create("Prisforhandling", repo)
+    other.write_text(other.read_text("utf-8").replace("slug: prisforhandling", "slug: pris\nredirect_from: [rabatt]"))
+    with pytest.raises(newpost.Refused, match="'rabatt' is already used by docs/artikler/posts/annen-fil.md"):
+        newpost.create("Rabatt", repo)
 
 
 def test_command_prints_preview_url_or_reason(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,6 +46,8 @@ class FrontMatter:
     meta: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    body: str = ""
+    body_line: int = 1  # the file line the body starts on
 
     @property
     def unreadable(self) -> bool:
@@ -95,6 +97,8 @@ def read(path: str, raw: bytes) -> FrontMatter:
         ))
         return result
     _parse_yaml(result, match.group(1) or "")
+    result.body = text[match.end():]
+    result.body_line = text[: match.end()].count("\n") + 1
     return result
 
 
@@ -241,35 +245,68 @@ def _example(choices: frozenset[str], what: str) -> str:
 # -----------------------------------------------------------------------------
 
 
+def _check_slugs(value: Any, context: Context) -> str | None:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        return "must be a list of old slugs, e.g. [gammel-adresse]"
+    return next((problem for item in items if (problem := _check_slug(item, context))), None)
+
+
+_SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}"}
+
+
 @dataclass(frozen=True)
 class Field:
-    """One front-matter key: whether it is required, how it is checked, what it means."""
+    """One front-matter key: whether it is required, how it is checked, what it means.
+
+    ``schema`` is the key's JSON Schema for editors; ``{categories}`` and
+    ``{authors}`` in an ``enum`` are filled from the site by :func:`json_schema`.
+    """
 
     check: Check
     help: str
+    schema: dict[str, Any]
     required: bool = False
+
+
+def _list_schema(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items, "uniqueItems": True}
 
 
 # The one declaration of an article's front matter. Keys outside it are
 # warnings (so `--strict` catches a typo such as `catgories:`).
 FIELDS: dict[str, Field] = {
-    "title": Field(_check_text, "Tittelen på artikkelen, helst under 60 tegn.", required=True),
+    "title": Field(_check_text, "Tittelen på artikkelen, helst under 60 tegn.",
+                   {"type": "string", "minLength": 1}, required=True),
     "description": Field(
         _check_description,
         f"Ingress på høyst {DESCRIPTION_LIMIT} tegn; vises i søkemotorer og lenkedeling.",
+        {"type": "string", "minLength": 1, "maxLength": DESCRIPTION_LIMIT},
         required=True,
     ),
-    "date": Field(_check_date, "Publiseringsdato, YYYY-MM-DD. Fremtidige datoer publiseres ikke før dagen kommer.",
-                  required=True),
-    "slug": Field(_check_slug, "Fast adresse (URL) med a-z, tall og bindestrek. Endres ikke etter publisering."),
+    "date": Field(
+        _check_date, "Publiseringsdato, YYYY-MM-DD. Fremtidige datoer publiseres ikke før dagen kommer.",
+        {"anyOf": [_DATE_SCHEMA, {"type": "object", "required": ["created"], "additionalProperties": False,
+                                  "properties": {"created": _DATE_SCHEMA, "updated": _DATE_SCHEMA}}]},
+        required=True,
+    ),
+    "slug": Field(_check_slug, "Fast adresse (URL) med a-z, tall og bindestrek. Endres ikke etter publisering.",
+                  {"type": "string", "pattern": _SLUG_PATTERN}),
     "authors": Field(_check_list_of(lambda context: context.authors, "authors", "author"),
-                     "Forfattere, med id-en fra .authors.yml."),
+                     "Forfattere, med id-en fra .authors.yml.", _list_schema({"enum": "{authors}"})),
     "categories": Field(_check_list_of(lambda context: context.categories, "categories", "category"),
-                        "Kategorier fra den tillatte listen."),
-    "tags": Field(_check_list_of(lambda _: frozenset(), "tags", "tag"), "Emneord, fritt valgt."),
-    "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen)."),
-    "image": Field(_check_image, "Bilde for deling, relativt til artikkelen."),
-    "pin": Field(_check_bool, "true fester artikkelen øverst i oversikten."),
+                        "Kategorier fra den tillatte listen.", _list_schema({"enum": "{categories}"})),
+    "tags": Field(_check_list_of(lambda _: frozenset(), "tags", "tag"), "Emneord, fritt valgt.",
+                  _list_schema({"type": "string", "minLength": 1})),
+    "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen).",
+                   {"type": "boolean"}),
+    "image": Field(_check_image, "Bilde for deling, relativt til artikkelen.", {"type": "string", "minLength": 1}),
+    "pin": Field(_check_bool, "true fester artikkelen øverst i oversikten.", {"type": "boolean"}),
+    "redirect_from": Field(
+        _check_slugs, "Gamle adresser (slugs) som skal videresendes hit når du har endret slug med vilje.",
+        _list_schema({"type": "string", "pattern": _SLUG_PATTERN}),
+    ),
 }
 
 # Keys MkDocs and Material understand and that staff may legitimately set.
@@ -295,9 +332,9 @@ def validate(front: FrontMatter, context: Context) -> list[Problem]:
     return problems
 
 
-def unknown_keys(front: FrontMatter, extra_known: frozenset[str] = frozenset()) -> list[Problem]:
+def unknown_keys(front: FrontMatter) -> list[Problem]:
     """Keys nobody reads: usually a typo, reported as warnings."""
-    known = FIELDS.keys() | PASSTHROUGH | extra_known
+    known = FIELDS.keys() | PASSTHROUGH
     return [
         Problem(front.path, front.line(key), str(key), _unknown_message(str(key), known))
         for key in front.meta
@@ -338,3 +375,49 @@ def duplicate_slugs(fronts: list[FrontMatter]) -> list[Problem]:
         else:
             seen[slug] = front
     return problems
+
+
+def old_slugs(meta: dict[str, Any]) -> list[str]:
+    """The old addresses an article's ``redirect_from`` claims (one slug or a list)."""
+    value = meta.get("redirect_from") or []
+    return [value] if isinstance(value, str) else [item for item in value if isinstance(item, str)]
+
+
+def redirect_conflicts(fronts: list[FrontMatter]) -> list[Problem]:
+    """An old slug in ``redirect_from`` may not be a live article's slug, nor claimed twice."""
+    live = {effective_slug(front): front.path for front in fronts if not front.unreadable}
+    claimed: dict[str, str] = {}
+    problems = []
+    for front in sorted(fronts, key=lambda item: item.path):
+        for old in old_slugs(front.meta):
+            if old in live:
+                problems.append(Problem(front.path, front.line("redirect_from"), "redirect_from",
+                                        f"{old!r} is the slug of {live[old]}; an old address cannot also be live"))
+            elif old in claimed:
+                problems.append(Problem(front.path, front.line("redirect_from"), "redirect_from",
+                                        f"{old!r} already redirects to {claimed[old]}; keep it in one article"))
+            else:
+                claimed[old] = front.path
+    return problems
+
+
+def json_schema(context: Context) -> dict[str, Any]:
+    """JSON Schema of an article's front matter, for editors, derived from :data:`FIELDS`."""
+    choices = {"{categories}": sorted(context.categories), "{authors}": sorted(context.authors)}
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: choices.get(value, value) if key == "enum" else fill(value) for key, value in node.items()}
+        return [fill(item) for item in node] if isinstance(node, list) else node
+
+    properties = {name: {"description": spec.help, **fill(spec.schema)} for name, spec in FIELDS.items()}
+    properties.update({name: {"description": "MkDocs/Material-innstilling."} for name in sorted(PASSTHROUGH)})
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Artikkel i Arctic Sales Development",
+        "description": "Front matter for docs/artikler/posts/*.md. Generert fra hooks/hub/frontmatter.py.",
+        "type": "object",
+        "required": [name for name, spec in FIELDS.items() if spec.required],
+        "properties": properties,
+        "additionalProperties": False,
+    }

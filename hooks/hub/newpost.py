@@ -14,10 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from hub import frontmatter
+from hub import frontmatter, site
 from hub.slug import slugify
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = site.REPO
 PREVIEW = "http://127.0.0.1:8000/artikler/{slug}/"
 DESCRIPTION_PLACEHOLDER = "Skriv en ingress på høyst 160 tegn: hva leseren lærer, og hvorfor det er nyttig."
 
@@ -32,38 +32,26 @@ def create(title: str, root: Path = REPO, today: dt.date | None = None) -> Path:
     slug = slugify(title)
     if not title or not slug:
         raise Refused('the title is empty; use make new TITLE="Tittel på artikkelen"')
-    posts = root / "docs/artikler/posts"
+    facts = site.read(root)
+    posts = facts.posts
     target = posts / f"{slug}.md"
     if target.exists():
         raise Refused(f"{target.relative_to(root)} already exists; choose another title or edit that file")
     if owner := _slug_owner(posts, slug, root):
         raise Refused(f"the slug {slug!r} is already used by {owner}; choose another title")
     posts.mkdir(parents=True, exist_ok=True)
-    target.write_text(_render(title, slug, today or dt.date.today(), _allowed_categories(root)), encoding="utf-8")
+    target.write_text(_render(title, slug, today or dt.date.today(), list(facts.categories)), encoding="utf-8")
     return target
 
 
 def _slug_owner(posts: Path, slug: str, root: Path) -> str | None:
     for path in sorted(posts.glob("*.md")):
         front = frontmatter.read(str(path.relative_to(root)), path.read_bytes())
-        if not front.unreadable and frontmatter.effective_slug(front) == slug:
+        if front.unreadable:
+            continue
+        if frontmatter.effective_slug(front) == slug or slug in frontmatter.old_slugs(front.meta):
             return front.path
     return None
-
-
-def _allowed_categories(root: Path) -> list[str]:
-    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Lenient)
-    for plugin in config.get("plugins", []):
-        if isinstance(plugin, dict) and "blog" in plugin:
-            return list((plugin["blog"] or {}).get("categories_allowed", []))
-    return []
-
-
-class _Lenient(yaml.SafeLoader):
-    """Reads mkdocs.yml even where it uses MkDocs' own tags (!ENV, !!python/name)."""
-
-
-_Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
 def _render(title: str, slug: str, today: dt.date, categories: list[str]) -> str:

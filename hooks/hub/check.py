@@ -1,0 +1,239 @@
+"""Content check for staff: ``make check`` prints a table per article and what to fix.
+
+Errors (broken front matter, internal links that do not resolve) make it exit
+non-zero; warnings (missing alt text, skipped heading levels, long titles,
+tags only one article uses, unpinned slugs) are printed but exit zero.
+Readability is the LIX index with its Norwegian bands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub import frontmatter, site
+from hub.frontmatter import Problem
+
+# Longer titles are cut off in search results and link previews.
+TITLE_LIMIT = 60
+
+# LIX upper bounds and their Norwegian names (Björnsson's bands as used in Norway).
+LIX_BANDS = ((30, "svært lett"), (40, "lett"), (50, "middels"), (60, "vanskelig"), (math.inf, "svært vanskelig"))
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*|\d+(?:[.,]\d+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?:]+(?=\s|$)")
+_FENCE = re.compile(r"^(```|~~~)")
+_HEADING = re.compile(r"^(#{1,6})\s+\S")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)")
+_EXTERNAL = ("http://", "https://", "mailto:", "tel:", "#", "//")
+
+
+@dataclass
+class Report:
+    """What the check found in one article."""
+
+    path: str
+    words: int = 0
+    minutes: int = 0
+    lix: float = 0.0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def band(self) -> str:
+        return next(name for limit, name in LIX_BANDS if self.lix < limit)
+
+
+# -----------------------------------------------------------------------------
+# Text measures
+# -----------------------------------------------------------------------------
+
+
+def prose_blocks(markdown: str) -> list[str]:
+    """The readable text of a Markdown body, one block per paragraph, heading or list item."""
+    blocks: list[str] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if _FENCE.match(line.strip()):
+            in_code = not in_code
+            continue
+        if in_code or line.strip().startswith(("<!--", "|", "<")):
+            continue
+        text = _IMAGE.sub(" ", line)
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+        text = re.sub(r"^\s*(#{1,6}|[-*+]|\d+[.)]|>)\s*", "", text)
+        text = " ".join(re.sub(r"[*_`{}]", "", text).split())
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def words(blocks: list[str]) -> list[str]:
+    return [word for block in blocks for word in _WORD.findall(block)]
+
+
+def lix(blocks: list[str]) -> float:
+    """LIX = words per sentence + percentage of words longer than six letters."""
+    found = words(blocks)
+    if not found:
+        return 0.0
+    # A heading or list item without a full stop still ends a sentence.
+    sentences = sum(max(1, len(_SENTENCE_END.findall(block))) for block in blocks)
+    long_words = sum(1 for word in found if len(word) > 6)
+    return len(found) / sentences + 100 * long_words / len(found)
+
+
+# -----------------------------------------------------------------------------
+# Checks on one article
+# -----------------------------------------------------------------------------
+
+
+def _body_lines(front: frontmatter.FrontMatter) -> list[tuple[int, str]]:
+    """Body lines with their file line numbers, code blocks left out."""
+    lines, in_code = [], False
+    for offset, line in enumerate(front.body.splitlines()):
+        if _FENCE.match(line.strip()):
+            in_code = not in_code
+        elif not in_code:
+            lines.append((front.body_line + offset, line))
+    return lines
+
+
+def _missing_alt_texts(front: frontmatter.FrontMatter) -> list[Problem]:
+    found = []
+    for number, line in _body_lines(front):
+        for match in _IMAGE.finditer(line):
+            if not match.group(1).strip():
+                found.append(Problem(front.path, number, "image", f"{match.group(2)} has no alt text; "
+                                     "describe the image inside ![…]"))
+        for tag in _HTML_IMAGE.findall(line):
+            if not re.search(r'\balt="[^"]+"', tag):
+                found.append(Problem(front.path, number, "image", "an <img> has no alt text"))
+    return found
+
+
+def _skipped_heading_levels(front: frontmatter.FrontMatter) -> list[Problem]:
+    found, previous = [], 1  # the title is the page's H1
+    for number, line in _body_lines(front):
+        if match := _HEADING.match(line):
+            level = len(match.group(1))
+            if level > previous + 1:
+                found.append(Problem(front.path, number, "heading",
+                                     f"jumps from level {previous} to {level}; use {'#' * (previous + 1)}"))
+            previous = level
+    return found
+
+
+def _broken_links(front: frontmatter.FrontMatter, source: Path, facts: site.Site) -> list[Problem]:
+    found = []
+    for number, line in _body_lines(front):
+        for target in _LINK.findall(line):
+            if target.startswith(_EXTERNAL):
+                continue
+            path = target.split("#", 1)[0]
+            resolved = (source.parent / path).resolve()
+            inside = facts.docs.resolve() in resolved.parents
+            if not inside or not resolved.exists():
+                found.append(Problem(front.path, number, "link", f"{target} does not resolve to a file in "
+                                     f"{facts.relative(facts.docs)}/; link to the .md file, e.g. ../index.md"))
+    return found
+
+
+def _front_warnings(front: frontmatter.FrontMatter) -> list[Problem]:
+    found = frontmatter.unknown_keys(front)
+    title = front.meta.get("title")
+    if isinstance(title, str) and len(title) > TITLE_LIMIT:
+        found.append(Problem(front.path, front.line("title"), "title",
+                             f"is {len(title)} characters; keep it under {TITLE_LIMIT} for search results"))
+    if "slug" not in front.meta:
+        found.append(Problem(front.path, 1, "slug", "is not pinned, so the address changes with the title; "
+                             f"add 'slug: {frontmatter.effective_slug(front)}'"))
+    return found
+
+
+def check_article(source: Path, facts: site.Site) -> tuple[frontmatter.FrontMatter, Report]:
+    front = frontmatter.read(facts.relative(source), source.read_bytes())
+    context = frontmatter.Context(categories=frozenset(facts.categories), authors=frozenset(facts.authors))
+    report = Report(front.path, errors=frontmatter.validate(front, context))
+    if front.unreadable:
+        return front, report
+    blocks = prose_blocks(front.body)
+    report.words = len(words(blocks))
+    report.minutes = max(1, math.ceil(report.words / facts.words_per_minute))
+    report.lix = lix(blocks)
+    report.errors += _broken_links(front, source, facts)
+    report.warnings += _front_warnings(front) + _missing_alt_texts(front) + _skipped_heading_levels(front)
+    return front, report
+
+
+def check_site(facts: site.Site) -> list[Report]:
+    """Check every article; tags and slugs are also compared across articles."""
+    checked = [check_article(path, facts) for path in sorted(facts.posts.glob("*.md"))]
+    fronts = [front for front, _ in checked]
+    reports = {report.path: report for _, report in checked}
+    for problem in frontmatter.duplicate_slugs(fronts) + frontmatter.redirect_conflicts(fronts):
+        reports[problem.path].errors.append(problem)
+    for problem in _lone_tags(fronts):
+        reports[problem.path].warnings.append(problem)
+    return list(reports.values())
+
+
+def _lone_tags(fronts: list[frontmatter.FrontMatter]) -> list[Problem]:
+    def tags(front: frontmatter.FrontMatter) -> list[str]:
+        value = front.meta.get("tags") or []
+        return [value] if isinstance(value, str) else [tag for tag in value if isinstance(tag, str)]
+
+    uses = Counter(tag for front in fronts for tag in set(tags(front)))
+    return [Problem(front.path, front.line("tags"), "tags",
+                    f"{tag!r} is used by no other article; reuse an existing tag or drop it")
+            for front in fronts for tag in tags(front) if uses[tag] == 1]
+
+
+# -----------------------------------------------------------------------------
+# Output
+# -----------------------------------------------------------------------------
+
+
+def format_table(reports: list[Report]) -> str:
+    header = ("Artikkel", "Ord", "Lesetid", "LIX", "Lesbarhet", "Feil", "Advarsler")
+    rows = [(Path(report.path).name, str(report.words), f"{report.minutes} min", f"{report.lix:.0f}", report.band,
+             str(len(report.errors)), str(len(report.warnings))) for report in reports]
+    widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return "\n".join(lines)
+
+
+def format_findings(reports: list[Report]) -> str:
+    lines = [f"error: {problem}" for report in reports for problem in sorted(report.errors)]
+    lines += [f"warning: {problem}" for report in reports for problem in sorted(report.warnings)]
+    return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check every article: length, readability and common mistakes.")
+    parser.add_argument("--root", type=Path, default=site.REPO, help="the repository (default: this one)")
+    args = parser.parse_args(argv)
+    reports = check_site(site.read(args.root))
+    print(format_table(reports))
+    if findings := format_findings(reports):
+        print()
+        print(findings)
+    errors = sum(len(report.errors) for report in reports)
+    warnings = sum(len(report.warnings) for report in reports)
+    print(f"\n{_count(len(reports), 'article')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

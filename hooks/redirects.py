@@ -1,0 +1,73 @@
+"""Old article addresses keep working after a deliberate slug change.
+
+An article that lists ``redirect_from: [gammel-adresse]`` gets a small
+Norwegian page at ``/artikler/gammel-adresse/`` that forwards to its current
+address (meta refresh, no JavaScript needed) and points search engines to
+the new canonical URL. The front-matter rules (a slug, never a live article's
+slug, never claimed twice) live in ``hub/frontmatter.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Any
+
+from jinja2 import Environment
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
+
+from hub import frontmatter
+
+TEMPLATE = "redirect-page.html"
+
+# The build's Jinja environment (autoescaping, see escaping.py); reset on every (re)build.
+_env: Environment | None = None
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Forget the previous build's environment: `mkdocs serve` reuses this module."""
+    global _env
+    _env = None
+    return config
+
+
+def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+    """Keep the build's environment, so the redirect page is escaped like every other page."""
+    global _env
+    _env = env
+    return env
+
+
+# Run after the site is written, so a redirect can never be overwritten by a page.
+@event_priority(-100)
+def on_post_build(config: MkDocsConfig) -> None:
+    """Write a forwarding page at every old address of every published article."""
+    blog = config.plugins.get("material/blog")
+    if blog is None or _env is None:
+        return
+    template = _env.get_template(TEMPLATE)
+    for post in blog.blog.posts:
+        for old in frontmatter.old_slugs(post.meta):
+            _write_redirect(post, old, template, config)
+
+
+def _write_redirect(post: Any, old: str, template: Any, config: MkDocsConfig) -> None:
+    new_url = post.url
+    old_url = posixpath.join(posixpath.dirname(new_url.rstrip("/")), old) + "/"
+    path = os.path.join(config.site_dir, *old_url.split("/"), "index.html")
+    if os.path.exists(path):
+        source = os.path.relpath(post.file.abs_src_path, os.path.dirname(config.config_file_path))
+        raise PluginError(f"{source}: redirect_from: {old!r} is the address of another page ({old_url}); "
+                          "choose the slug the article really had before")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    html = template.render(
+        config=config,
+        title=post.title,
+        target=posixpath.relpath(new_url, old_url) + "/",
+        canonical=config.site_url.rstrip("/") + "/" + new_url if config.site_url else "/" + new_url,
+    )
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(html)

@@ -1,0 +1,113 @@
+"""`make check` (hub/check.py) and the editor schema (hub/schema.py)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import REPO
+from hub import check, frontmatter, schema, site
+
+
+def test_lix_counts_words_per_sentence_and_long_words() -> None:
+    # 7 words, 2 sentences, 3 words over six letters: 7/2 + 100*3/7 = 46.4
+    assert check.lix(["Dette er en setning.", "Salgsledelse krever tålmodighet."]) == pytest.approx(46.357, abs=0.01)
+    assert check.lix([]) == 0.0
+
+
+@pytest.mark.parametrize(("value", "band"), [
+    (12, "svært lett"), (30, "lett"), (39.9, "lett"), (40, "middels"), (50, "vanskelig"), (60, "svært vanskelig"),
+])
+def test_lix_bands_are_norwegian(value: float, band: str) -> None:
+    assert check.Report("x", lix=value).band == band
+
+
+def test_prose_leaves_out_code_images_and_link_targets() -> None:
+    body = "## Tittel\n\nSe [denne siden](../a.md) og ![bilde](b.png).\n\n```\nkode her\n```\n"
+    assert check.prose_blocks(body) == ["Tittel", "Se denne siden og ."]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    (tmp_path / "docs/artikler/posts").mkdir(parents=True)
+    shutil.copy(REPO / "docs/artikler/.authors.yml", tmp_path / "docs/artikler/.authors.yml")
+    (tmp_path / "docs/index.md").write_text("# Forside\n", encoding="utf-8")
+    return tmp_path
+
+
+def write(repo: Path, name: str, body: str, **meta: object) -> None:
+    front = {"title": "Tittel", "description": "Kort ingress.", "date": "2025-01-01", "slug": name, **meta}
+    text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False).replace("'2025-01-01'", "2025-01-01")
+    (repo / f"docs/artikler/posts/{name}.md").write_text(text + "---\n\n" + body, encoding="utf-8")
+
+
+def test_check_reports_warnings_and_exits_zero(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "a", "Tekst.\n\n![](bilde.png)\n\n#### Dypt\n\n[Forsiden](../../index.md)\n",
+          title="T" * 70, tags=["ensom", "felles"])
+    write(repo, "b", "Mer tekst her.\n", tags=["felles"])
+    assert check.main(["--root", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["Artikkel", "Ord", "Lesetid", "LIX", "Lesbarhet", "Feil", "Advarsler"]
+    for line in (
+        "warning: docs/artikler/posts/a.md:2: title: is 70 characters; keep it under 60 for search results",
+        "warning: docs/artikler/posts/a.md:13: image: bilde.png has no alt text; describe the image inside ![…]",
+        "warning: docs/artikler/posts/a.md:15: heading: jumps from level 1 to 4; use ##",
+        "warning: docs/artikler/posts/a.md:6: tags: 'ensom' is used by no other article; reuse an existing tag "
+        "or drop it",
+        "2 articles, 0 errors, 4 warnings",
+    ):
+        assert line in out
+
+
+def test_check_exits_non_zero_on_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "a", "Se [borte](finnes-ikke.md).\n", description="x" * 170)
+    assert check.main(["--root", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "error: docs/artikler/posts/a.md:3: description: is 170 characters, the limit is 160" in out
+    assert ("error: docs/artikler/posts/a.md:8: link: finnes-ikke.md does not resolve to a file in docs/; "
+            "link to the .md file, e.g. ../index.md") in out
+
+
+def test_check_of_the_real_articles_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert check.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("10 articles, 0 errors, 0 warnings")
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    assert (REPO / schema.SCHEMA_PATH).read_text(encoding="utf-8") == schema.render(site.read(REPO)), \
+        "run `make schema` and commit schemas/article.schema.json"
+
+
+def front_of(path: Path) -> dict:
+    """Front matter as an editor's YAML server sees it: dates stay text."""
+    return yaml.load(path.read_text(encoding="utf-8").split("---")[1], Loader=yaml.BaseLoader)
+
+
+def test_schema_accepts_every_real_article() -> None:
+    validator = jsonschema.Draft7Validator(json.loads((REPO / schema.SCHEMA_PATH).read_text(encoding="utf-8")))
+    for path in sorted((REPO / "docs/artikler/posts").glob("*.md")):
+        meta = front_of(path)
+        meta["draft"] = {"true": True, "false": False}.get(meta.get("draft"), meta.get("draft"))
+        assert not list(validator.iter_errors({k: v for k, v in meta.items() if k != "draft" or v is not None})), path
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("catgories", ["Coaching"]), ("description", "x" * 161), ("categories", ["Salg"]), ("authors", ["ola"]),
+    ("slug", "Møte På"), ("date", "snart"),
+])
+def test_schema_rejects_what_the_build_rejects(key: str, value: object) -> None:
+    validator = jsonschema.Draft7Validator(json.loads((REPO / schema.SCHEMA_PATH).read_text(encoding="utf-8")))
+    assert list(validator.iter_errors({"title": "T", "description": "D", "date": "2025-01-01", key: value}))
+    front = frontmatter.FrontMatter("a.md", meta={"title": "T", "description": "D",
+                                                  "date": datetime.date(2025, 1, 1), key: value})
+    facts = site.read(REPO)
+    context = frontmatter.Context(frozenset(facts.categories), frozenset(facts.authors))
+    assert frontmatter.validate(front, context) or frontmatter.unknown_keys(front)
