@@ -5,6 +5,7 @@
 #   make new TITLE="Slik coacher du selgerne dine"   start a new article as a draft
 #   make check   word count, reading time, LIX and common mistakes for every article
 #   make schema  regenerate the editor's JSON Schema for front matter
+#   make bench-related   benchmarks for «Liknende artikler» (see bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -15,7 +16,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new check schema chromium clean
+.PHONY: serve build test new check schema bench-related chromium clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
@@ -32,8 +33,19 @@ check: $(VENV)/.runtime
 schema: $(VENV)/.runtime
 	@PYTHONPATH=hooks $(BIN)/python -m hub.schema
 
-test: $(VENV)/.test chromium
-	$(BIN)/python -m pytest
+bench-related: $(VENV)/.runtime
+	$(BIN)/python bench/related_bench.py
+
+test: $(VENV)/.test chromium $(AXE)
+	AXE_PATH=$(AXE) $(BIN)/python -m pytest
+
+# axe-core from the npm registry, for the accessibility check in the browser tests.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || \
+	  if [ "$$(uname)" = Darwin ]; then brew install node; \
+	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi
+	npm install --no-audit --no-fund --silent --prefix .cache/axe axe-core@4.14.1
 
 # Debian's chromium drives the browser tests through Playwright's
 # executable_path; `playwright install` cannot download a browser here.

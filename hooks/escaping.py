@@ -17,7 +17,7 @@ made:
 * the HTML that Markdown renders from article bodies (trusted staff input),
   and the table-of-contents titles Markdown builds from headings;
 * the excerpts and the pager the blog plugin renders for listings;
-* ``copyright`` from mkdocs.yml.
+* ``copyright`` and the consent dialog's description from mkdocs.yml.
 
 ``Markup`` is never escaped twice, and a plain value is escaped exactly once,
 so ``"nei"`` and ``Salg & service`` display as written.
@@ -64,9 +64,12 @@ _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 # Run after every plugin has set up (rss included), so our feed template wins.
 @event_priority(-100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Trust the staff-written copyright HTML; give the RSS plugin an escaping template."""
+    """Trust the staff-written HTML in mkdocs.yml; give the RSS plugin an escaping template."""
     if config.copyright:
         config.copyright = Markup(config.copyright)
+    consent = config.extra.get("consent")
+    if isinstance(consent, dict) and consent.get("description"):
+        consent["description"] = Markup(consent["description"])
     rss = config.plugins.get("rss")
     if rss is not None:
         rss.tpl_folder = TEMPLATES

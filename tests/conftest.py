@@ -103,7 +103,7 @@ def serving(config: Path) -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", f"127.0.0.1:{port}",
-         "--no-livereload"],
+         "--livereload"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=MKDOCS_ENV, cwd=config.parent,
     )
     url = f"http://127.0.0.1:{port}/"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hub import frontmatter, site
 from hub.frontmatter import Problem
+from hub.text import FENCE, IMAGE, prose_blocks
 
 # Longer titles are cut off in search results and link previews.
 TITLE_LIMIT = 60
@@ -27,9 +28,7 @@ LIX_BANDS = ((30, "svært lett"), (40, "lett"), (50, "middels"), (60, "vanskelig
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*|\d+(?:[.,]\d+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:]+(?=\s|$)")
-_FENCE = re.compile(r"^(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)")
 _EXTERNAL = ("http://", "https://", "mailto:", "tel:", "#", "//")
@@ -56,25 +55,6 @@ class Report:
 # -----------------------------------------------------------------------------
 
 
-def prose_blocks(markdown: str) -> list[str]:
-    """The readable text of a Markdown body, one block per paragraph, heading or list item."""
-    blocks: list[str] = []
-    in_code = False
-    for line in markdown.splitlines():
-        if _FENCE.match(line.strip()):
-            in_code = not in_code
-            continue
-        if in_code or line.strip().startswith(("<!--", "|", "<")):
-            continue
-        text = _IMAGE.sub(" ", line)
-        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-        text = re.sub(r"^\s*(#{1,6}|[-*+]|\d+[.)]|>)\s*", "", text)
-        text = " ".join(re.sub(r"[*_`{}]", "", text).split())
-        if text:
-            blocks.append(text)
-    return blocks
-
-
 def words(blocks: list[str]) -> list[str]:
     return [word for block in blocks for word in _WORD.findall(block)]
 
@@ -99,7 +79,7 @@ def _body_lines(front: frontmatter.FrontMatter) -> list[tuple[int, str]]:
     """Body lines with their file line numbers, code blocks left out."""
     lines, in_code = [], False
     for offset, line in enumerate(front.body.splitlines()):
-        if _FENCE.match(line.strip()):
+        if FENCE.match(line.strip()):
             in_code = not in_code
         elif not in_code:
             lines.append((front.body_line + offset, line))
@@ -109,7 +89,7 @@ def _body_lines(front: frontmatter.FrontMatter) -> list[tuple[int, str]]:
 def _missing_alt_texts(front: frontmatter.FrontMatter) -> list[Problem]:
     found = []
     for number, line in _body_lines(front):
-        for match in _IMAGE.finditer(line):
+        for match in IMAGE.finditer(line):
             if not match.group(1).strip():
                 found.append(Problem(front.path, number, "image", f"{match.group(2)} has no alt text; "
                                      "describe the image inside ![…]"))

@@ -1,0 +1,175 @@
+/*
+ * Booking and newsletter blocks (overrides/partials/booking.html, newsletter.html).
+ *
+ * - The booking calendar is an iframe from the provider. It is created only
+ *   after the reader clicks «Vis bookingkalenderen», or at once if the reader
+ *   has already consented to "booking" in Material's consent dialog.
+ * - Forms keep working without this script. With it, errors are shown next to
+ *   each field and announced, the button is disabled while sending (one click
+ *   sends once), our own endpoints are posted with fetch, and a failure keeps
+ *   what the visitor typed and says so in Norwegian.
+ */
+(function () {
+  "use strict";
+
+  var FAILED = "Noe gikk galt, og skjemaet ble ikke sendt. Det du skrev er tatt vare på. " +
+    "Prøv igjen om litt, eller send e-post til kontakt@arcticsales.no.";
+
+  function bookingConsented() {
+    try {
+      var consent = typeof __md_get === "function" ? __md_get("__consent") : null;
+      return Boolean(consent && consent.booking);
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function loadEmbed(box) {
+    var frame = document.createElement("iframe");
+    frame.src = box.getAttribute("data-embed-src");
+    frame.title = box.getAttribute("data-embed-title");
+    frame.className = "hub-embed__frame";
+    frame.setAttribute("loading", "lazy");
+    frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+    box.replaceChildren(frame);
+  }
+
+  function setUpEmbed(box) {
+    var button = box.querySelector("[data-hub-embed-button]");
+    if (bookingConsented()) {
+      loadEmbed(box);
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () { loadEmbed(box); });
+  }
+
+  function token() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+
+  function errorFor(field) {
+    var id = field.id + "-error";
+    var message = document.getElementById(id);
+    if (!message) {
+      message = document.createElement("p");
+      message.id = id;
+      message.className = "hub-field__error";
+      field.closest(".hub-field").appendChild(message);
+    }
+    return message;
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll("[aria-invalid]").forEach(function (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+      errorFor(field).textContent = "";
+    });
+    form.querySelector("[data-hub-errors]").textContent = "";
+  }
+
+  function showErrors(form, errors) {
+    errors.forEach(function (error) {
+      error.field.setAttribute("aria-invalid", "true");
+      error.field.setAttribute("aria-describedby", error.field.id + "-error");
+      errorFor(error.field).textContent = error.message;
+    });
+    form.querySelector("[data-hub-errors]").textContent = errors.length === 1
+      ? "Skjemaet har én feil: " + errors[0].message
+      : "Skjemaet har " + errors.length + " feil. Se meldingene ved feltene.";
+    errors[0].field.focus();
+  }
+
+  function invalidFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.willValidate && !field.matches("[data-hub-trap]") && !field.checkValidity();
+    }).map(function (field) {
+      return { field: field, message: field.getAttribute("data-error") || "Sjekk dette feltet." };
+    });
+  }
+
+  function finish(form, message) {
+    var status = form.parentNode.querySelector("[data-hub-status]");
+    form.hidden = true;
+    status.textContent = message;
+    status.setAttribute("tabindex", "-1");
+    status.focus();
+  }
+
+  function serverErrors(form, body) {
+    var errors = [];
+    Object.keys((body && body.errors) || {}).forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (field && field.id) errors.push({ field: field, message: body.errors[name] });
+    });
+    return errors;
+  }
+
+  function send(form, button) {
+    button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    var done = function () {
+      button.disabled = false;
+      form.removeAttribute("aria-busy");
+    };
+    fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json" },
+      credentials: "omit"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) {
+          finish(form, body.message || form.getAttribute("data-success"));
+          return;
+        }
+        var errors = serverErrors(form, body);
+        done();
+        if (errors.length) showErrors(form, errors);
+        else form.querySelector("[data-hub-errors]").textContent = FAILED;
+      });
+    }).catch(function () {
+      done();
+      form.querySelector("[data-hub-errors]").textContent = FAILED;
+    });
+  }
+
+  function setUpForm(form) {
+    form.noValidate = true;
+    var formToken = form.elements.namedItem("form_token");
+    if (formToken && !formToken.value) formToken.value = token();
+    form.addEventListener("submit", function (event) {
+      var button = form.querySelector("[type=submit]");
+      clearErrors(form);
+      var errors = invalidFields(form);
+      if (errors.length) {
+        event.preventDefault();
+        showErrors(form, errors);
+        return;
+      }
+      var trap = form.querySelector("[data-hub-trap]");
+      if (trap && trap.value) {
+        // A bot filled the invisible field: pretend success, send nothing.
+        event.preventDefault();
+        finish(form, form.getAttribute("data-success"));
+        return;
+      }
+      if (button.disabled) {
+        event.preventDefault();
+        return;
+      }
+      if (form.getAttribute("data-scripted") === "true") {
+        event.preventDefault();
+        send(form, button);
+      } else {
+        // A provider's own form: the browser posts it; the button stays off so it posts once.
+        setTimeout(function () { button.disabled = true; }, 0);
+      }
+    });
+  }
+
+  document.querySelectorAll("[data-hub-embed]").forEach(setUpEmbed);
+  document.querySelectorAll("form[data-hub-form]").forEach(setUpForm);
+})();

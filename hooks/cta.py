@@ -1,0 +1,129 @@
+"""Calls to action: «Gratis konsultasjon – Book et møte» and «Nyhetsbrev» on articles and chosen pages.
+
+Providers, URLs and the CSP rules live in ``hub/cta.py`` and ``hub/headers.py``
+(pure, unit-tested). This hook validates ``extra.booking``, ``extra.newsletter``
+and the consent entry before the build, puts the blocks a page asks for into
+its context for ``overrides/partials/cta.html``, and writes the security
+headers after the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from material.plugins.blog.structure import Post
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import ConfigurationError, PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import Page
+
+from hub import cta, headers
+
+log = logging.getLogger("mkdocs.hooks.cta")
+
+NGINX_SNIPPET = "nginx-security-headers.conf"
+
+# This build's validated settings; replaced in every on_config (`mkdocs serve` reuses the module).
+_booking: cta.BookingSettings | None = None
+_newsletter: cta.NewsletterSettings | None = None
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Validate the providers and the consent entry before anything is built."""
+    global _booking, _newsletter
+    try:
+        _booking = cta.load_booking(config.extra.get("booking")) if "booking" in config.extra else None
+        _newsletter = cta.load_newsletter(config.extra.get("newsletter")) if "newsletter" in config.extra else None
+    except cta.SettingError as error:
+        raise ConfigurationError(f"mkdocs.yml: extra.{error}") from None
+    if _booking is not None and _booking.spec.embeddable:
+        _check_consent(config.extra.get("consent"))
+    return config
+
+
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    """Give articles both blocks (unless ``cta`` says otherwise), and pages the blocks their ``cta`` names."""
+    value = page.meta.get("cta")
+    if not isinstance(page, Post) and value is None:
+        return context
+    if problem := cta.check_front_matter(value if value is not None else True):
+        # Articles are checked with the other front matter; this catches pages.
+        raise PluginError(f"{_source(page, config)}: cta: {problem}")
+    chosen = cta.blocks(value)
+    slug = _slug(page)
+    context["cta"] = {
+        "booking": _booking_context(chosen["booking"], slug, config) if "booking" in chosen and _booking else None,
+        "newsletter": _newsletter_context(chosen["newsletter"], slug) if "newsletter" in chosen and _newsletter
+        else None,
+    }
+    return context
+
+
+# Run last: the headers hash the inline scripts of the finished pages.
+@event_priority(-100)
+def on_post_build(config: MkDocsConfig) -> None:
+    """Write ``_headers`` (Netlify, Cloudflare Pages) and an nginx snippet with the same policy."""
+    site = Path(config.site_dir)
+    pages = (path.read_text(encoding="utf-8") for path in site.rglob("*.html"))
+    policy = headers.content_security_policy(_booking, _newsletter, headers.inline_script_hashes(pages))
+    (site / "_headers").write_text(headers.headers_file(policy), encoding="utf-8")
+    (site / NGINX_SNIPPET).write_text(headers.nginx_snippet(policy), encoding="utf-8")
+
+
+# -----------------------------------------------------------------------------
+
+
+def _check_consent(consent: Any) -> None:
+    cookies = consent.get("cookies") if isinstance(consent, dict) else None
+    entry = cookies.get("booking") if isinstance(cookies, dict) else None
+    if not isinstance(entry, dict) or not entry.get("name"):
+        raise ConfigurationError("mkdocs.yml: extra.consent.cookies.booking: is missing; an embedded booking "
+                                 "calendar needs a consent entry with a Norwegian name and checked: false")
+    if entry.get("checked") is not False:
+        raise ConfigurationError("mkdocs.yml: extra.consent.cookies.booking.checked: must be false, so the "
+                                 "booking calendar is never pre-ticked")
+
+
+def _slug(page: Page) -> str:
+    return page.url.rstrip("/").rsplit("/", 1)[-1] or "forside"
+
+
+def _source(page: Page, config: MkDocsConfig) -> str:
+    return os.path.relpath(page.file.abs_src_path, os.path.dirname(config.config_file_path))
+
+
+def _booking_context(texts: dict[str, str], slug: str, config: MkDocsConfig) -> dict[str, Any]:
+    assert _booking is not None
+    site_host = urlsplit(config.site_url or "").hostname or ""
+    return {
+        **texts,
+        "provider": _booking.provider,
+        "label": _booking.spec.label,
+        "embed": _booking.spec.embeddable,
+        "page_url": _booking.page_url(slug),
+        "embed_url": _booking.embed_url(slug, site_host) if _booking.spec.embeddable else None,
+        "action": _booking.url,
+        "slug": slug,
+    }
+
+
+def _newsletter_context(texts: dict[str, str], slug: str) -> dict[str, Any]:
+    assert _newsletter is not None
+    spec = _newsletter.spec
+    return {
+        **texts,
+        "provider": _newsletter.provider,
+        "action": _newsletter.url,
+        "email_field": spec.email_field,
+        "source_field": spec.source_field,
+        "hidden": spec.hidden,
+        "honeypot": _newsletter.honeypot,
+        # Our own endpoints answer the script with JSON; a provider's form is posted normally.
+        "scripted": _newsletter.provider == "generic",
+        "success": _newsletter.success_message,
+        "slug": slug,
+    }

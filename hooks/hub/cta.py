@@ -1,0 +1,302 @@
+"""Calls to action: booking and newsletter providers, their URLs, fields and hosts. No MkDocs imports.
+
+Every provider is data: the hosts its URLs may live on, how its embed URL is
+made, whether it keeps UTM parameters, and (for newsletters) the real field
+names and bot trap of its embedded forms. The hook validates ``extra.booking``
+and ``extra.newsletter`` against this registry before the build, and the
+Content-Security-Policy is derived from the same hosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Hosts allowed over plain http, for local development only.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
+
+
+class SettingError(ValueError):
+    """A bad setting: *key* is the dotted key under ``extra``, the message says what to do."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+# -----------------------------------------------------------------------------
+# Providers
+# -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A booking provider: where its pages live and how they are embedded."""
+
+    label: str
+    hosts: tuple[str, ...]          # a host, or ".example.com" for any subdomain
+    example: str
+    utm: bool                       # the provider keeps utm_* parameters on the booking
+    embed_params: tuple[tuple[str, str], ...] = ()  # added to the iframe URL only
+    embeddable: bool = True         # False: a plain HTML form instead of an iframe
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    """A newsletter provider's embedded form: action URL, field names and bot trap."""
+
+    label: str
+    hosts: tuple[str, ...]
+    example: str
+    email_field: str
+    source_field: str                               # carries the article slug
+    hidden: tuple[tuple[str, str], ...] = ()        # fixed hidden fields the provider expects
+    honeypot: Callable[[str], str] = lambda url: "website"  # bot trap field name, from the action URL
+    provider_checks_honeypot: bool = False          # else only our script drops filled traps
+    path_check: Callable[[str], str | None] = lambda path: None
+
+
+def _mailchimp_honeypot(url: str) -> str:
+    query = parse_qs(urlsplit(url).query)
+    return f"b_{query['u'][0]}_{query['id'][0]}"
+
+
+def _mailchimp_path(url: str) -> str | None:
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    if parts.path.rstrip("/") != "/subscribe/post" or "u" not in query or "id" not in query:
+        return "must be the form action from Mailchimp's embedded form: https://<dc>.list-manage.com/subscribe/post?u=…&id=…"
+    return None
+
+
+def _path_prefix(prefix: str, example: str) -> Callable[[str], str | None]:
+    def check(url: str) -> str | None:
+        return None if urlsplit(url).path.startswith(prefix) else f"must look like {example}"
+    return check
+
+
+BOOKING: dict[str, Booking] = {
+    "calendly": Booking("Calendly", ("calendly.com",), "https://calendly.com/navn/gratis-konsultasjon", utm=True,
+                        embed_params=(("embed_type", "Inline"), ("hide_gdpr_banner", "1"))),
+    "calcom": Booking("Cal.com", ("cal.com", "app.cal.com", "cal.eu"), "https://cal.com/navn/30min", utm=True,
+                      embed_params=(("embed", "true"),)),
+    "hubspot": Booking("HubSpot Meetings", ("meetings.hubspot.com", "meetings-eu1.hubspot.com"),
+                       "https://meetings-eu1.hubspot.com/navn", utm=True, embed_params=(("embed", "true"),)),
+    "microsoft": Booking("Microsoft Bookings", ("outlook.office365.com", "outlook.office.com", "book.ms"),
+                         "https://outlook.office365.com/owa/calendar/Navn@firma.no/bookings/", utm=False),
+    "google": Booking("Google Kalender", ("calendar.google.com", "calendar.app.google"),
+                      "https://calendar.google.com/calendar/appointments/schedules/ID", utm=False,
+                      embed_params=(("gv", "true"),)),
+    "form": Booking("Skjema", (), "https://skjema.example.no/booking", utm=False, embeddable=False),
+}
+
+NEWSLETTER: dict[str, Newsletter] = {
+    "mailchimp": Newsletter("Mailchimp", (".list-manage.com",), "https://us21.list-manage.com/subscribe/post?u=…&id=…",
+                            email_field="EMAIL", source_field="SOURCE", honeypot=_mailchimp_honeypot,
+                            provider_checks_honeypot=True, path_check=_mailchimp_path),
+    "brevo": Newsletter("Brevo", (".sibforms.com",), "https://abc123.sibforms.com/serve/MUIF…",
+                        email_field="EMAIL", source_field="SOURCE", hidden=(("locale", "no"), ("html_type", "simple")),
+                        honeypot=lambda url: "email_address_check", provider_checks_honeypot=True,
+                        path_check=_path_prefix("/serve/", "https://abc123.sibforms.com/serve/MUIF…")),
+    "mailerlite": Newsletter("MailerLite", ("assets.mailerlite.com",),
+                             "https://assets.mailerlite.com/jsonp/123456/forms/987654321/subscribe",
+                             email_field="fields[email]", source_field="fields[source]",
+                             hidden=(("ml-submit", "1"), ("anticsrf", "true")),
+                             path_check=_path_prefix("/jsonp/", "https://assets.mailerlite.com/jsonp/<konto>/forms/<id>/subscribe")),
+    "kit": Newsletter("Kit", ("app.kit.com", "app.convertkit.com"), "https://app.kit.com/forms/1234567/subscriptions",
+                      email_field="email_address", source_field="fields[source]",
+                      path_check=_path_prefix("/forms/", "https://app.kit.com/forms/<id>/subscriptions")),
+    "buttondown": Newsletter("Buttondown", ("buttondown.com", "buttondown.email"),
+                             "https://buttondown.com/api/emails/embed-subscribe/navn",
+                             email_field="email", source_field="tag", hidden=(("embed", "1"),),
+                             path_check=_path_prefix("/api/emails/embed-subscribe/",
+                                                     "https://buttondown.com/api/emails/embed-subscribe/<navn>")),
+    "generic": Newsletter("Eget endepunkt", (), "https://skjema.example.no/nyhetsbrev",
+                          email_field="email", source_field="article"),
+}
+
+
+# -----------------------------------------------------------------------------
+# Settings
+# -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Utm:
+    source: str = "arcticsales.no"
+    medium: str = "artikkel"
+    campaign: str = "gratis-konsultasjon"
+
+
+@dataclass(frozen=True)
+class BookingSettings:
+    provider: str
+    url: str
+    utm: Utm = field(default_factory=Utm)
+
+    @property
+    def spec(self) -> Booking:
+        return BOOKING[self.provider]
+
+    def page_url(self, slug: str | None) -> str:
+        """The provider's booking page, with UTM parameters naming the article where supported."""
+        if not self.spec.utm:
+            return self.url
+        params = {"utm_source": self.utm.source, "utm_medium": self.utm.medium, "utm_campaign": self.utm.campaign}
+        if slug:
+            params["utm_content"] = slug
+        return _with_params(self.url, params)
+
+    def embed_url(self, slug: str | None, site_host: str) -> str:
+        """The iframe URL: the booking page plus the provider's embed parameters."""
+        params = dict(self.spec.embed_params)
+        if self.provider == "calendly" and site_host:
+            params["embed_domain"] = site_host
+        return _with_params(self.page_url(slug), params)
+
+
+@dataclass(frozen=True)
+class NewsletterSettings:
+    provider: str
+    url: str
+    double_opt_in: bool = True
+
+    @property
+    def spec(self) -> Newsletter:
+        return NEWSLETTER[self.provider]
+
+    @property
+    def honeypot(self) -> str:
+        return self.spec.honeypot(self.url)
+
+    @property
+    def success_message(self) -> str:
+        return "Sjekk innboksen din for å bekrefte" if self.double_opt_in else "Velkommen som abonnent!"
+
+
+def _with_params(url: str, params: Mapping[str, str]) -> str:
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key not in params]
+    return urlunsplit(parts._replace(query=urlencode(query + list(params.items()))))
+
+
+def check_url(key: str, url: object, hosts: tuple[str, ...], provider: str) -> str:
+    """An https URL on one of *hosts* (any host when empty); http only for localhost."""
+    if not isinstance(url, str) or not url.strip():
+        raise SettingError(key, "is missing; give the full https:// address")
+    url = url.strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in {"javascript", "data", "vbscript", "file"}:
+        raise SettingError(key, f"{url!r} uses {scheme}:, which is never allowed; give an https:// address")
+    host = (parts.hostname or "").lower()
+    if scheme == "http" and host in LOCAL_HOSTS:
+        return url
+    if scheme != "https" or not host:
+        raise SettingError(key, f"{url!r} is not an https:// address (http:// is allowed only for localhost "
+                                "and 127.0.0.1, in development)")
+    if parts.username or parts.password:
+        raise SettingError(key, f"{url!r} must not contain a user name or password")
+    if hosts and not any(host == allowed or (allowed.startswith(".") and host.endswith(allowed))
+                         for allowed in hosts):
+        wanted = ", ".join(allowed.lstrip(".") for allowed in hosts)
+        raise SettingError(key, f"{url!r}: the host {host!r} does not belong to {provider}; use {wanted}")
+    return url
+
+
+def _provider(key: str, value: object, registry: Mapping[str, object]) -> str:
+    if value not in registry:
+        raise SettingError(key, f"{value!r} is not a known provider; choose one of: {', '.join(registry)}")
+    return str(value)
+
+
+def _mapping(key: str, value: object, allowed: set[str]) -> dict:
+    if not isinstance(value, dict):
+        raise SettingError(key, "must be a mapping")
+    unknown = sorted(set(map(str, value)) - allowed)
+    if unknown:
+        raise SettingError(f"{key}.{unknown[0]}", f"is not a known setting; use {', '.join(sorted(allowed))}")
+    return value
+
+
+def load_booking(raw: object) -> BookingSettings:
+    """``extra.booking`` → settings, or :class:`SettingError` naming the key."""
+    raw = _mapping("booking", raw, {"provider", "url", "utm"})
+    provider = _provider("booking.provider", raw.get("provider"), BOOKING)
+    spec = BOOKING[provider]
+    url = check_url("booking.url", raw.get("url"), spec.hosts, spec.label)
+    utm = _mapping("booking.utm", raw.get("utm", {}), {"source", "medium", "campaign"})
+    for name, value in utm.items():
+        if not isinstance(value, str) or not value.strip():
+            raise SettingError(f"booking.utm.{name}", "must be a non-empty text")
+    return BookingSettings(provider, url, Utm(**utm))
+
+
+def load_newsletter(raw: object) -> NewsletterSettings:
+    """``extra.newsletter`` → settings, or :class:`SettingError` naming the key."""
+    raw = _mapping("newsletter", raw, {"provider", "url", "double_opt_in"})
+    provider = _provider("newsletter.provider", raw.get("provider"), NEWSLETTER)
+    spec = NEWSLETTER[provider]
+    url = check_url("newsletter.url", raw.get("url"), spec.hosts, spec.label)
+    if problem := spec.path_check(url):
+        raise SettingError("newsletter.url", f"{url!r} {problem}")
+    double = raw.get("double_opt_in", True)
+    if not isinstance(double, bool):
+        raise SettingError("newsletter.double_opt_in", f"{double!r} must be true or false")
+    return NewsletterSettings(provider, url, double)
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# -----------------------------------------------------------------------------
+# Front matter: `cta:` chooses the blocks and may change their heading and pitch
+# -----------------------------------------------------------------------------
+
+BLOCKS = ("booking", "newsletter")
+TEXTS = ("heading", "pitch")
+DEFAULT_TEXTS = {
+    "booking": {
+        "heading": "Gratis konsultasjon – Book et møte",
+        "pitch": "Vil du ha en ærlig vurdering av salgsteamet ditt? På 30 minutter får du to–tre konkrete "
+                 "forslag du kan bruke med en gang, uten forpliktelser.",
+    },
+    "newsletter": {
+        "heading": "Nyhetsbrev",
+        "pitch": "Én e-post i måneden med nye artikler om salgsledelse og et verktøy du kan bruke i neste "
+                 "teammøte. Du kan melde deg av når som helst.",
+    },
+}
+
+
+def check_front_matter(value: object) -> str | None:
+    """Why a ``cta`` value is wrong, or None: false, true, or {booking/newsletter: bool or {heading, pitch}}."""
+    if isinstance(value, bool):
+        return None
+    if not isinstance(value, dict):
+        return "must be false, true, or a mapping with booking and newsletter"
+    for name, setting in value.items():
+        if name not in BLOCKS:
+            return f"{name!r} is not a known block; use booking and newsletter"
+        if isinstance(setting, bool):
+            continue
+        if not isinstance(setting, dict):
+            return f"{name}: must be true, false, or a mapping with heading and pitch"
+        for text_key, text in setting.items():
+            if text_key not in TEXTS:
+                return f"{name}.{text_key}: is not known; use heading and pitch"
+            if not isinstance(text, str) or not text.strip():
+                return f"{name}.{text_key}: must be a non-empty text"
+    return None
+
+
+def blocks(value: object, default: tuple[str, ...] = BLOCKS) -> dict[str, dict[str, str]]:
+    """The blocks a page shows, each with its heading and pitch; *default* when ``cta`` is absent or true."""
+    if value is False:
+        return {}
+    chosen = dict.fromkeys(default, True) if value in (None, True) else dict(value)
+    return {name: {**DEFAULT_TEXTS[name], **(setting if isinstance(setting, dict) else {})}
+            for name, setting in ((name, chosen.get(name, False)) for name in BLOCKS) if setting}

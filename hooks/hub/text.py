@@ -1,0 +1,89 @@
+"""Norwegian text processing: plain prose from Markdown, and stemmed terms for similarity.
+
+Lowercasing keeps æ, ø and å; stop words are common bokmål function words;
+stems come from the Snowball Norwegian stemmer, cached per distinct word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import snowballstemmer
+
+FENCE = re.compile(r"^(```|~~~)")
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LINE_MARKUP = re.compile(r"^\s*(#{1,6}|[-*+]|\d+[.)]|>)\s*")
+_INLINE_MARKUP = re.compile(r"[*_`{}]")
+# Words of two or more letters after lowercasing: Norwegian and the accented
+# Latin letters loanwords bring. An explicit class is about twice as fast as
+# a Unicode \w class on long texts.
+_WORD = re.compile(r"[a-zæøåäöüéèêëáàâóòôíìîúùûýçñ]{2,}")
+
+# Common bokmål function words: they say nothing about what an article is about.
+STOP_WORDS = frozenset("""
+    alle andre at av bare begge ble blei bli blir blitt både da dag de deg dei deim deira deires dem den
+    denne der dere deres det dette di din disse dit ditt du dykk dykkar då eg ein eit eitt eller elles en enn
+    er et ett etter for fordi fra før ganske godt ha hadde han hans har hennar henne hennes her hjå ho hoe
+    honom hoss hossen hun hva hvem hver hvilke hvilken hvis hvor hvordan hvorfor i ikke ikkje ingen ingi
+    inkje inn inni ja jeg kan kom korleis korso kun kunne kva kvar kvarhelst kven kvi kvifor man mange me med
+    medan meg meget mellom men mens mer mest mi min mine mitt mot mye mykje må måtte ned no noe noen noka noko
+    nokon nokor nokre nå når og også om opp oss over på samme seg selv si sia sidan siden sin sine sitt sjøl
+    skal skulle slik slike so som somme somt så sånn til um upp ut uten var vart varte ved vere verte vi vil
+    ville vore vors vort vår være vært å ofte får få går gjør gjøre gjennom hele helt mer mindre nok nye ny
+    også uten veldig videre vår våre
+""".split())
+
+
+def prose_blocks(markdown: str) -> list[str]:
+    """The readable text of a Markdown body, one block per paragraph line, heading or list item."""
+    blocks: list[str] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if FENCE.match(line.strip()):
+            in_code = not in_code
+            continue
+        if in_code or line.strip().startswith(("<!--", "|", "<")):
+            continue
+        text = IMAGE.sub(" ", line)
+        text = _LINK_TEXT.sub(r"\1", text)
+        text = _LINE_MARKUP.sub("", text)
+        text = " ".join(_INLINE_MARKUP.sub("", text).split())
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words of two or more letters (æ, ø and å kept), in order."""
+    return _WORD.findall(text.lower())
+
+
+class Stemmer:
+    """Norwegian Snowball stems with stop words removed, cached per distinct word."""
+
+    def __init__(self) -> None:
+        self._stemmer = snowballstemmer.stemmer("norwegian")
+        self._cache: dict[str, str | None] = {}
+
+    def stem(self, word: str) -> str | None:
+        """The stem of a lowercase word, or None for a stop word."""
+        stem = self._cache.get(word, "")
+        if stem == "":
+            stem = self._cache[word] = None if word in STOP_WORDS else self._stemmer.stemWord(word)
+        return stem
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content words of *text*, in order, repeats kept."""
+        return [stem for word in words(text) if (stem := self.stem(word))]
+
+    def count(self, text: str, counts: dict[str, int], weight: int = 1) -> dict[str, int]:
+        """Add *weight* for every content word of *text* to *counts*, by stem."""
+        # Count words first (in C), then look each distinct word up once.
+        cache, stem_of = self._cache, self.stem
+        for word, times in Counter(_WORD.findall(text.lower())).items():
+            stem = cache[word] if word in cache else stem_of(word)
+            if stem:
+                counts[stem] = counts.get(stem, 0) + times * weight
+        return counts

@@ -1,0 +1,160 @@
+"""Booking and newsletter blocks in built sites, for every provider, and every bad setting."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from conftest import Build, article
+from test_cta_unit import BOOKING_URLS, NEWSLETTER_URLS
+
+CONSENT = {"title": "Innhold fra andre", "description": "Tekst.",
+           "cookies": {"booking": {"name": "Bookingkalender", "checked": False}}, "actions": ["accept", "reject"]}
+ARTICLE = {"artikler/posts/a.md": article("Møtebooking på telefon", "Tekst.", slug="motebooking-pa-telefon")}
+
+
+def extra(booking: str = "calendly", newsletter: str = "generic", **more: object) -> dict:
+    return {"booking": {"provider": booking, "url": BOOKING_URLS[booking]},
+            "newsletter": {"provider": newsletter, "url": NEWSLETTER_URLS[newsletter]},
+            "consent": CONSENT, **more}
+
+
+def csp(build: Build) -> dict[str, str]:
+    line = next(line for line in build.text("_headers").splitlines() if "Content-Security-Policy" in line)
+    return dict(part.split(" ", 1) for part in line.split(": ", 1)[1].split("; "))
+
+
+@pytest.mark.parametrize("provider", ["calendly", "calcom", "hubspot", "microsoft", "google"])
+def test_embedded_booking_loads_nothing_until_asked(small_site, provider: str) -> None:
+    build = small_site(ARTICLE, extra=extra(booking=provider))
+    assert build.returncode == 0, build.output
+    page = build.html("artikler/motebooking-pa-telefon/index.html")
+    section = page.css_first("section.hub-cta--booking")
+    assert section.css_first("h2").text() == "Gratis konsultasjon – Book et møte"
+    assert not page.css("iframe")
+    box = section.css_first("[data-hub-embed]")
+    embed = urlsplit(box.attributes["data-embed-src"])
+    assert f"{embed.scheme}://{embed.netloc}{embed.path}" == BOOKING_URLS[provider].split("?")[0]
+    button = box.css_first("button[data-hub-embed-button]")
+    assert button.text() == "Vis bookingkalenderen" and "hidden" in button.attributes
+    link = box.css_first("a.md-button").attributes["href"]
+    query = parse_qs(urlsplit(link).query)
+    if provider in {"calendly", "calcom", "hubspot"}:
+        assert query["utm_source"] == ["arcticsales.no"] and query["utm_medium"] == ["artikkel"]
+        assert query["utm_campaign"] == ["gratis-konsultasjon"] and query["utm_content"] == ["motebooking-pa-telefon"]
+    else:
+        assert not any(key.startswith("utm_") for key in query)
+    policy = csp(build)
+    assert policy["frame-src"] == f"https://{urlsplit(BOOKING_URLS[provider]).netloc}"
+    assert policy["script-src"].split()[0] == "'self'" and "https:" not in policy["script-src"]
+
+
+def test_booking_form_has_labelled_fields_and_attribution(small_site) -> None:
+    build = small_site(ARTICLE, extra=extra(booking="form"))
+    assert build.returncode == 0, build.output
+    page = build.html("artikler/motebooking-pa-telefon/index.html")
+    form = page.css_first("section.hub-cta--booking form")
+    assert form.attributes["action"] == BOOKING_URLS["form"] and form.attributes["method"] == "post"
+    fields = {field.attributes["name"]: field for field in form.css("input, textarea")}
+    assert set(fields) == {"name", "company", "email", "phone", "message", "consent", "website", "article",
+                           "form_token"}
+    autocomplete = {name: fields[name].attributes.get("autocomplete") for name in ("name", "company", "email", "phone")}
+    assert autocomplete == {"name": "name", "company": "organization", "email": "email", "phone": "tel"}
+    for name in ("name", "company", "email", "phone", "message", "consent"):
+        assert form.css_first(f'label[for="{fields[name].attributes["id"]}"]') is not None, name
+    assert "checked" not in fields["consent"].attributes and "required" in fields["consent"].attributes
+    assert form.css_first('label[for="booking-consent"] a').attributes["href"].endswith("personvern/")
+    assert fields["article"].attributes["value"] == "motebooking-pa-telefon"
+    assert fields["website"].attributes["tabindex"] == "-1"
+    policy = csp(build)
+    assert policy["frame-src"] == "'none'"
+    assert policy["form-action"] == "'self' https://skjema.arcticsales.no"
+
+
+@pytest.mark.parametrize(("provider", "email", "source", "trap", "hidden"), [
+    ("mailchimp", "EMAIL", "SOURCE", "b_8f2b6c1d4e_7c4e1a9b2d", {}),
+    ("brevo", "EMAIL", "SOURCE", "email_address_check", {"locale": "no", "html_type": "simple"}),
+    ("mailerlite", "fields[email]", "fields[source]", "website", {"ml-submit": "1", "anticsrf": "true"}),
+    ("kit", "email_address", "fields[source]", "website", {}),
+    ("buttondown", "email", "tag", "website", {"embed": "1"}),
+    ("generic", "email", "article", "website", {}),
+])
+def test_newsletter_form_uses_the_providers_fields(small_site, provider, email, source, trap, hidden) -> None:
+    build = small_site(ARTICLE, extra=extra(newsletter=provider))
+    assert build.returncode == 0, build.output
+    form = build.html("artikler/motebooking-pa-telefon/index.html").css_first("section.hub-cta--newsletter form")
+    assert form.attributes["action"] == NEWSLETTER_URLS[provider]
+    names = {field.attributes["name"]: field.attributes.get("value") for field in form.css("input")}
+    assert names == {email: None, "consent": "ja", trap: "", source: "motebooking-pa-telefon", **hidden}
+    consent = form.css_first('input[name="consent"]')
+    assert consent.attributes["type"] == "checkbox" and "checked" not in consent.attributes
+    assert form.attributes["data-scripted"] == ("true" if provider == "generic" else "false")
+    assert csp(build)["form-action"] == f"'self' https://{urlsplit(NEWSLETTER_URLS[provider]).netloc}"
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"booking": {"provider": "zoom", "url": "https://zoom.us/x"}},
+     "mkdocs.yml: extra.booking.provider: 'zoom' is not a known provider"),
+    ({"booking": {"provider": "calendly", "url": "http://calendly.com/x"}},
+     "mkdocs.yml: extra.booking.url: 'http://calendly.com/x' is not an https:// address"),
+    ({"booking": {"provider": "form", "url": "javascript:alert(1)"}},
+     "mkdocs.yml: extra.booking.url: 'javascript:alert(1)' uses javascript:"),
+    ({"booking": {"provider": "form", "url": "data:text/html,x"}}, "mkdocs.yml: extra.booking.url: 'data:text/html,x'"),
+    ({"booking": {"provider": "calendly", "url": "https://evil.example/x"}},
+     "mkdocs.yml: extra.booking.url: 'https://evil.example/x': the host 'evil.example' does not belong to Calendly"),
+    ({"newsletter": {"provider": "substack", "url": "https://x.substack.com"}},
+     "mkdocs.yml: extra.newsletter.provider: 'substack' is not a known provider"),
+    ({"newsletter": {"provider": "kit", "url": "https://evil.example/forms/1/subscriptions"}},
+     "mkdocs.yml: extra.newsletter.url: 'https://evil.example/forms/1/subscriptions': the host 'evil.example' "
+     "does not belong to Kit"),
+    ({"consent": {"cookies": {"booking": {"name": "Booking", "checked": True}}}},
+     "mkdocs.yml: extra.consent.cookies.booking.checked: must be false"),
+    ({"consent": {"cookies": {}}}, "mkdocs.yml: extra.consent.cookies.booking: is missing"),
+])
+def test_bad_settings_fail_naming_key_and_value(small_site, settings: dict, message: str) -> None:
+    build = small_site(ARTICLE, extra={**extra(), **settings})
+    assert build.returncode != 0
+    assert message in build.output and "Traceback" not in build.output
+
+
+def test_front_matter_chooses_and_rewords_blocks(small_site) -> None:
+    build = small_site({
+        "artikler/posts/a.md": article("Uten", slug="uten", cta=False),
+        "artikler/posts/b.md": article("Bare booking", slug="bare-booking",
+                                       cta={"booking": {"heading": "Snakk med Sara", "pitch": "Hun ringer deg."}}),
+        "side.md": "---\ntitle: Side\ndescription: En side.\ncta:\n  newsletter: true\n---\n\n# Side\n",
+    }, extra=extra())
+    assert build.returncode == 0, build.output
+    assert not build.html("artikler/uten/index.html").css("section.hub-cta")
+    booking = build.html("artikler/bare-booking/index.html")
+    assert [section.css_first("h2").text() for section in booking.css("section.hub-cta")] == ["Snakk med Sara"]
+    assert booking.css_first("section.hub-cta p").text() == "Hun ringer deg."
+    assert [section.attributes["class"] for section in build.html("side/index.html").css("section.hub-cta")] == [
+        "hub-cta hub-cta--newsletter"]
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"artikler/posts/a.md": article("A", slug="a", cta={"boking": True})},
+     "docs/artikler/posts/a.md:6: cta: 'boking' is not a known block; use booking and newsletter"),
+    ({"side.md": "---\ntitle: Side\ndescription: D.\ncta:\n  nyhetsbrev: true\n---\n\n# Side\n"},
+     "docs/side.md: cta: 'nyhetsbrev' is not a known block; use booking and newsletter"),
+])
+def test_cta_typos_fail_naming_the_file(small_site, files: dict, message: str) -> None:
+    build = small_site(files, extra=extra())
+    assert build.returncode != 0
+    assert message in build.output and "Traceback" not in build.output
+
+
+def test_real_site_pages_carry_their_blocks(real_site: Build) -> None:
+    def blocks(path: str) -> list[str]:
+        return [section.attributes["class"].split("--")[1] for section in real_site.html(path).css("section.hub-cta")]
+
+    assert blocks("index.html") == ["booking", "newsletter"]
+    assert blocks("gratis-konsultasjon/index.html") == ["booking"]
+    assert blocks("nyhetsbrev/index.html") == ["newsletter"]
+    assert blocks("artikler/motebooking-pa-telefon/index.html") == ["booking", "newsletter"]
+    assert blocks("om-oss/index.html") == []
+    assert (real_site.site / "_headers").exists() and (real_site.site / "nginx-security-headers.conf").exists()
+    nginx = real_site.text("nginx-security-headers.conf")
+    assert 'add_header Content-Security-Policy "default-src \'self\';' in nginx

@@ -1,0 +1,169 @@
+"""Unit tests for hub/cta.py and hub/headers.py: providers, URLs, settings and the CSP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from hub import cta, headers
+
+BOOKING_URLS = {
+    "calendly": "https://calendly.com/arcticsales/gratis-konsultasjon",
+    "calcom": "https://cal.com/arcticsales/30min",
+    "hubspot": "https://meetings-eu1.hubspot.com/arcticsales",
+    "microsoft": "https://outlook.office365.com/owa/calendar/Booking@arcticsales.no/bookings/",
+    "google": "https://calendar.google.com/calendar/appointments/schedules/AcZssZ0abc",
+    "form": "https://skjema.arcticsales.no/booking",
+}
+NEWSLETTER_URLS = {
+    "mailchimp": "https://arcticsales.us21.list-manage.com/subscribe/post?u=8f2b6c1d4e&id=7c4e1a9b2d",
+    "brevo": "https://a1b2c3.sibforms.com/serve/MUIFAbc",
+    "mailerlite": "https://assets.mailerlite.com/jsonp/123456/forms/987654321/subscribe",
+    "kit": "https://app.kit.com/forms/1234567/subscriptions",
+    "buttondown": "https://buttondown.com/api/emails/embed-subscribe/arcticsales",
+    "generic": "https://skjema.arcticsales.no/nyhetsbrev",
+}
+
+
+@pytest.mark.parametrize("provider", sorted(cta.BOOKING))
+def test_every_booking_provider_loads_and_builds_urls(provider: str) -> None:
+    settings = cta.load_booking({"provider": provider, "url": BOOKING_URLS[provider]})
+    page = urlsplit(settings.page_url("motebooking-pa-telefon"))
+    query = parse_qs(page.query)
+    if settings.spec.utm:
+        assert query["utm_source"] == ["arcticsales.no"] and query["utm_medium"] == ["artikkel"]
+        assert query["utm_campaign"] == ["gratis-konsultasjon"] and query["utm_content"] == ["motebooking-pa-telefon"]
+    else:
+        assert not any(key.startswith("utm_") for key in query)
+    if settings.spec.embeddable:
+        embed = parse_qs(urlsplit(settings.embed_url("x", "www.arcticsales.no")).query)
+        assert all(embed[key] == [value] for key, value in settings.spec.embed_params)
+
+
+def test_calendly_embed_names_our_domain() -> None:
+    settings = cta.load_booking({"provider": "calendly", "url": BOOKING_URLS["calendly"]})
+    assert parse_qs(urlsplit(settings.embed_url("x", "www.arcticsales.no")).query)["embed_domain"] == [
+        "www.arcticsales.no"]
+
+
+@pytest.mark.parametrize(("provider", "email", "source", "trap", "hidden"), [
+    ("mailchimp", "EMAIL", "SOURCE", "b_8f2b6c1d4e_7c4e1a9b2d", ()),
+    ("brevo", "EMAIL", "SOURCE", "email_address_check", (("locale", "no"), ("html_type", "simple"))),
+    ("mailerlite", "fields[email]", "fields[source]", "website", (("ml-submit", "1"), ("anticsrf", "true"))),
+    ("kit", "email_address", "fields[source]", "website", ()),
+    ("buttondown", "email", "tag", "website", (("embed", "1"),)),
+    ("generic", "email", "article", "website", ()),
+])
+def test_newsletter_providers_use_their_real_fields(provider, email, source, trap, hidden) -> None:
+    settings = cta.load_newsletter({"provider": provider, "url": NEWSLETTER_URLS[provider]})
+    assert (settings.spec.email_field, settings.spec.source_field, settings.honeypot, settings.spec.hidden) == (
+        email, source, trap, hidden)
+
+
+def test_success_message_follows_double_opt_in() -> None:
+    url = NEWSLETTER_URLS["generic"]
+    assert cta.load_newsletter({"provider": "generic", "url": url}).success_message == \
+        "Sjekk innboksen din for å bekrefte"
+    assert cta.load_newsletter({"provider": "generic", "url": url, "double_opt_in": False}).success_message == \
+        "Velkommen som abonnent!"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"provider": "zoom", "url": "https://zoom.us/x"},
+     "booking.provider: 'zoom' is not a known provider; choose one of: calendly, calcom, hubspot, microsoft, "
+     "google, form"),
+    ({"provider": "calendly", "url": "http://calendly.com/x"},
+     "booking.url: 'http://calendly.com/x' is not an https:// address"),
+    ({"provider": "calendly", "url": "javascript:alert(1)"},
+     "booking.url: 'javascript:alert(1)' uses javascript:, which is never allowed"),
+    ({"provider": "form", "url": "data:text/html,<script>alert(1)</script>"}, "booking.url: 'data:text/html,"),
+    ({"provider": "calendly", "url": "https://calendly.com.evil.example/x"},
+     "booking.url: 'https://calendly.com.evil.example/x': the host 'calendly.com.evil.example' does not belong "
+     "to Calendly; use calendly.com"),
+    ({"provider": "hubspot", "url": "https://user:pw@meetings.hubspot.com/x"}, "must not contain a user name"),
+    ({"provider": "calendly"}, "booking.url: is missing"),
+    ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": {"kilde": "x"}},
+     "booking.utm.kilde: is not a known setting"),
+    ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "farge": "blå"}, "booking.farge: is not a known"),
+])
+def test_bad_booking_settings_name_key_and_value(raw: dict, message: str) -> None:
+    with pytest.raises(cta.SettingError) as caught:
+        cta.load_booking(raw)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"provider": "substack", "url": "https://x.substack.com"}, "newsletter.provider: 'substack' is not a known"),
+    ({"provider": "mailchimp", "url": "https://evil.example/subscribe/post?u=a&id=b"},
+     "the host 'evil.example' does not belong to Mailchimp; use list-manage.com"),
+    ({"provider": "mailchimp", "url": "https://x.us21.list-manage.com/subscribe/post?u=a"},
+     "must be the form action from Mailchimp's embedded form"),
+    ({"provider": "generic", "url": "http://skjema.example.no/x"}, "is not an https:// address"),
+    ({"provider": "generic", "url": NEWSLETTER_URLS["generic"], "double_opt_in": "ja"},
+     "newsletter.double_opt_in: 'ja' must be true or false"),
+])
+def test_bad_newsletter_settings_name_key_and_value(raw: dict, message: str) -> None:
+    with pytest.raises(cta.SettingError) as caught:
+        cta.load_newsletter(raw)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8001/booking", "http://127.0.0.1:8001/booking"])
+def test_plain_http_is_allowed_for_local_development(url: str) -> None:
+    assert cta.load_booking({"provider": "form", "url": url}).url == url
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, ["booking", "newsletter"]), (True, ["booking", "newsletter"]), (False, []),
+    ({"booking": True}, ["booking"]), ({"newsletter": {"heading": "Følg oss"}}, ["newsletter"]),
+    ({"booking": False, "newsletter": True}, ["newsletter"]),
+])
+def test_front_matter_chooses_blocks(value, expected: list[str]) -> None:
+    assert list(cta.blocks(value)) == expected
+
+
+def test_front_matter_overrides_heading_and_pitch() -> None:
+    chosen = cta.blocks({"booking": {"heading": "Snakk med oss", "pitch": "Kort."}, "newsletter": True})
+    assert chosen["booking"] == {"heading": "Snakk med oss", "pitch": "Kort."}
+    assert chosen["newsletter"]["heading"] == "Nyhetsbrev"
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"boking": True}, "'boking' is not a known block; use booking and newsletter"),
+    ({"booking": {"overskrift": "x"}}, "booking.overskrift: is not known; use heading and pitch"),
+    ({"booking": {"heading": ""}}, "booking.heading: must be a non-empty text"),
+    ("ja", "must be false, true, or a mapping with booking and newsletter"),
+])
+def test_front_matter_typos_are_errors(value, message: str) -> None:
+    assert cta.check_front_matter(value) == message
+
+
+def test_csp_allows_exactly_the_configured_hosts() -> None:
+    booking = cta.load_booking({"provider": "calendly", "url": BOOKING_URLS["calendly"]})
+    newsletter = cta.load_newsletter({"provider": "mailchimp", "url": NEWSLETTER_URLS["mailchimp"]})
+    policy = dict(part.split(" ", 1) for part in
+                  headers.content_security_policy(booking, newsletter, ["'sha256-abc='"]).split("; "))
+    assert policy["frame-src"] == "https://calendly.com"
+    assert policy["form-action"] == "'self' https://arcticsales.us21.list-manage.com"
+    assert policy["script-src"] == "'self' 'sha256-abc='"
+    assert policy["connect-src"] == "'self'"
+    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
+
+
+def test_csp_for_our_own_form_endpoints() -> None:
+    booking = cta.load_booking({"provider": "form", "url": "https://inbox.arcticsales.no/booking"})
+    newsletter = cta.load_newsletter({"provider": "generic", "url": "https://inbox.arcticsales.no/nyhetsbrev"})
+    policy = dict(part.split(" ", 1) for part in headers.content_security_policy(booking, newsletter, []).split("; "))
+    assert policy["frame-src"] == "'none'"
+    assert policy["form-action"] == "'self' https://inbox.arcticsales.no"
+    assert policy["connect-src"] == "'self' https://inbox.arcticsales.no"
+
+
+def test_inline_script_hashes_skip_external_and_json_scripts() -> None:
+    pages = ['<script>var a=1</script><script src="x.js"></script><script type="application/json">{}</script>',
+             '<script>var a=1</script>']
+    digest = base64.b64encode(hashlib.sha256(b"var a=1").digest()).decode()
+    assert headers.inline_script_hashes(pages) == [f"'sha256-{digest}'"]
