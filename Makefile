@@ -6,6 +6,7 @@
 #   make check   word count, reading time, LIX and common mistakes for every article
 #   make schema  regenerate the editor's JSON Schema for front matter
 #   make bench-related   benchmarks for «Liknende artikler» (see bench/RESULTS.md)
+#   make bench-reader    page weight and Lighthouse scores (see bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -16,7 +17,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new check schema bench-related chromium clean
+.PHONY: serve build test new check schema bench-related bench-reader chromium clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
@@ -36,6 +37,13 @@ schema: $(VENV)/.runtime
 bench-related: $(VENV)/.runtime
 	$(BIN)/python bench/related_bench.py
 
+LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	npm install --no-audit --no-fund --silent --prefix .cache/lighthouse lighthouse@13.5.0
+
+bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
+	$(BIN)/python bench/reader_bench.py
+
 test: $(VENV)/.test chromium $(AXE)
 	AXE_PATH=$(AXE) $(BIN)/python -m pytest
 
@@ -47,13 +55,19 @@ $(AXE):
 	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi
 	npm install --no-audit --no-fund --silent --prefix .cache/axe axe-core@4.14.1
 
-# Debian's chromium drives the browser tests through Playwright's
-# executable_path; `playwright install` cannot download a browser here.
+# System packages the tests need, installed only where missing: Debian's
+# chromium drives the browser tests through Playwright's executable_path
+# (`playwright install` cannot download a browser here), and faketime runs the
+# reproducibility test on another day. On macOS, Homebrew's equivalents.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  [ -n "$$CHROMIUM_PATH" ] || \
 	  if [ "$$(uname)" = Darwin ]; then brew install --cask chromium; \
 	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	@command -v faketime >/dev/null 2>&1 || \
+	  if [ "$$(uname)" = Darwin ]; then brew install libfaketime; \
+	  else $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime || \
+	    { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -30,10 +30,13 @@ LATEST_ON_HOME = 3
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Teach the blog plugin our transliterating slugs (ø → o, not dropped)."""
+    """Teach the blog plugin and the heading anchors our transliterating slugs (ø → o, not dropped)."""
     blog = _blog(config)
     blog.config.post_slugify = slugify
     blog.config.categories_slugify = slugify
+    # Heading anchors too: "Øvelse gjør mester" → #ovelse-gjor-mester, not #velse-gjr-mester.
+    if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
+        config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
     return config
 
 

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -24,8 +25,9 @@ from playwright.sync_api import Browser, sync_playwright
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 REPO = Path(__file__).resolve().parent.parent
-# Quiet MkDocs' end-of-life banner, and never write bytecode into the repository.
-MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+# Quiet MkDocs' end-of-life banner, and never write bytecode or caches into the repository.
+MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1",
+              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-")}
 
 # The authors every small site knows, in the shape of docs/artikler/.authors.yml.
 AUTHORS = {
@@ -57,7 +59,7 @@ def run_mkdocs(config: Path, site: Path) -> Build:
     """Run the real CLI, as staff and CI do, so errors are seen exactly as printed."""
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
-        capture_output=True, text=True, env=MKDOCS_ENV, cwd=config.parent, timeout=600,
+        capture_output=True, text=True, env=MKDOCS_ENV, cwd=site.parent, timeout=600,  # caches stay out of the repo
     )
     return Build(result.returncode, result.stdout + result.stderr, site)
 
@@ -122,7 +124,7 @@ def serving(config: Path) -> Iterator[str]:
         server.wait(timeout=20)
 
 
-def write_site(root: Path, files: dict[str, str], authors: dict | None = None, **config_overrides: object) -> Path:
+def write_site(root: Path, files: dict[str, str | bytes], authors: dict | None = None, **config_overrides: object) -> Path:
     """Write a small site from a dict of ``{path: text}`` (under docs/) into *root*; return its mkdocs.yml."""
     pages = {
         "index.md": "---\ntitle: Forside\ndescription: Forsiden.\n---\n\n# Forside\n",
@@ -134,7 +136,10 @@ def write_site(root: Path, files: dict[str, str], authors: dict | None = None, *
     for path, text in pages.items():
         target = root / "docs" / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
     config = root / "mkdocs.yml"
     config.write_text(yaml.safe_dump(site_config(**config_overrides), allow_unicode=True), encoding="utf-8")
     return config

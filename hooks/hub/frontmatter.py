@@ -314,6 +314,8 @@ FIELDS: dict[str, Field] = {
     "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen).",
                    {"type": "boolean"}),
     "image": Field(_check_image, "Bilde for deling, relativt til artikkelen.", {"type": "string", "minLength": 1}),
+    "image_alt": Field(_check_text, "Beskrivelse av delingsbildet (alt-tekst), for skjermlesere og lenkedeling.",
+                       {"type": "string", "minLength": 1}),
     "pin": Field(_check_bool, "true fester artikkelen øverst i oversikten.", {"type": "boolean"}),
     "related": Field(
         _check_related, "Liknende artikler: false skjuler dem; en liste med slugs eller filnavn kommer først.",
