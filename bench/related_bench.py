@@ -74,8 +74,12 @@ def memory_of_ranking(count: int) -> dict[str, float]:
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def write_site(root: Path, count: int, hooks: bool) -> Path:
-    """The hub's own configuration and templates with *count* generated articles; optionally without our hooks."""
+def write_site(root: Path, count: int, hooks: bool, leave_out: str = "") -> Path:
+    """The hub's configuration and templates with *count* generated articles; without our hooks, or one of them.
+
+    Each variant has its own card cache beside its mkdocs.yml: the first round
+    draws the sharing cards, later rounds reuse them, as a staff member's builds do.
+    """
     docs = root / "docs"
     shutil.copytree(REPO / "docs", docs, ignore=shutil.ignore_patterns("posts"))
     (docs / "artikler/posts").mkdir(parents=True)
@@ -84,7 +88,7 @@ def write_site(root: Path, count: int, hooks: bool) -> Path:
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = str(REPO / "overrides")
     config.pop("watch", None)
-    config["hooks"] = [str(REPO / hook) for hook in config["hooks"]] if hooks else []
+    config["hooks"] = [str(REPO / hook) for hook in config["hooks"] if hook != leave_out] if hooks else []
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return root / "mkdocs.yml"
 
@@ -99,15 +103,21 @@ def time_build(config: Path) -> float:
 
 def compare_builds(count: int, rounds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        plain = write_site(Path(folder) / "plain", count, hooks=False)
-        hub = write_site(Path(folder) / "hub", count, hooks=True)
-        times: dict[str, list[float]] = {"without": [], "with": []}
-        for _ in range(rounds):  # alternate, so drift on the machine hits both alike
-            times["without"].append(time_build(plain))
-            times["with"].append(time_build(hub))
-    without, with_hooks = statistics.median(times["without"]), statistics.median(times["with"])
-    return {"articles": count, "rounds": rounds, "without_hooks_s": round(without, 2),
-            "with_hooks_s": round(with_hooks, 2), "ratio": round(with_hooks / without, 3)}
+        configs = {
+            "without_hooks": write_site(Path(folder) / "plain", count, hooks=False),
+            "all_hooks_but_related": write_site(Path(folder) / "norelated", count, hooks=True,
+                                                leave_out="hooks/related.py"),
+            "with_hooks": write_site(Path(folder) / "hub", count, hooks=True),
+        }
+        times: dict[str, list[float]] = {name: [] for name in configs}
+        for _ in range(rounds):  # alternate, so drift on the machine hits all alike
+            for name, config in configs.items():
+                times[name].append(time_build(config))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    return {"articles": count, "rounds": rounds, **{f"{name}_s": round(value, 2) for name, value in median.items()},
+            "raw_s": {name: [round(value, 2) for value in values] for name, values in times.items()},
+            "ratio_all_hooks": round(median["with_hooks"] / median["without_hooks"], 3),
+            "ratio_related_hook": round(median["with_hooks"] / median["all_hooks_but_related"], 3)}
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import json
+import os
 import shutil
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -114,9 +115,18 @@ def render_cached(card: Card, cache: Path, target: Path) -> bool:
         temporary = cached.with_suffix(".tmp")
         temporary.write_bytes(render(card))
         temporary.replace(cached)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(cached, target)
+    _place(cached, target)
     return drawn
+
+
+def _place(cached: Path, target: Path) -> None:
+    """Put a cached file at *target*: a hard link where the file system allows it, else a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    try:
+        os.link(cached, target)
+    except OSError:
+        shutil.copyfile(cached, target)
 
 
 LOGO_SIZE = 512
@@ -138,5 +148,4 @@ def render_logo_cached(cache: Path, target: Path) -> None:
     if not cached.exists():
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(render_logo())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(cached, target)
+    _place(cached, target)
