@@ -13,6 +13,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Tools from the npm registry, installed into .cache/ on first use (defined
+# up here: make expands prerequisites when it reads a rule).
+AXE        := .cache/axe/node_modules/axe-core/axe.min.js
+LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
 
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -37,7 +41,6 @@ schema: $(VENV)/.runtime
 bench-related: $(VENV)/.runtime
 	$(BIN)/python bench/related_bench.py
 
-LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
 $(LIGHTHOUSE):
 	npm install --no-audit --no-fund --silent --prefix .cache/lighthouse lighthouse@13.5.0
 
@@ -45,10 +48,9 @@ bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py
 
 test: $(VENV)/.test chromium $(AXE)
-	AXE_PATH=$(AXE) $(BIN)/python -m pytest
+	AXE_PATH=$(abspath $(AXE)) $(BIN)/python -m pytest
 
 # axe-core from the npm registry, for the accessibility check in the browser tests.
-AXE := .cache/axe/node_modules/axe-core/axe.min.js
 $(AXE):
 	@command -v npm >/dev/null 2>&1 || \
 	  if [ "$$(uname)" = Darwin ]; then brew install node; \
