@@ -23,8 +23,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: serve build test new check schema bench-related bench-reader chromium clean
 
+# A large hub previews with --dirty: a save re-renders the saved page in
+# seconds; listings catch up at the next full build (hooks/speed.py).
+ARTICLES := $(words $(wildcard docs/artikler/posts/*.md))
 serve: $(VENV)/.runtime
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(if $(shell [ $(ARTICLES) -gt 200 ] && echo y),--dirty)
 
 build: $(VENV)/.runtime
 	$(BIN)/mkdocs build --strict --clean

@@ -13,7 +13,15 @@ Two costs grow with the number of articles (cProfile of a 1,000-article build):
   one whose membership test is a set lookup on object identity (the blog
   plugin's posts are unique objects; equality and identity agree).
 
-Both reach into Material's internals, so they are pinned: on any Material
+A third one is for the local preview of a large hub. `make serve` starts
+`mkdocs serve --dirty` once the hub has more than PREVIEW_FULL_REBUILD_LIMIT
+articles, so a save re-renders the saved page; Material still regenerates
+every listing page on each rebuild, so here listing pages that already exist
+in the preview are kept as they are. Listings, related links and feeds catch
+up at the next full build (`make build`, or restarting `make serve`). A small
+hub is served without --dirty and shows everything live.
+
+All of this reaches into Material's internals, so it is pinned: on any Material
 other than PINNED_MATERIAL this hook does nothing and says so, and
 tests/test_speed.py fails loudly. tests/test_speed.py also builds the same
 site with and without this hook and compares every page byte for byte.
@@ -22,6 +30,7 @@ site with and without this hook and compares every page byte for byte.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import Any
 
@@ -34,6 +43,10 @@ from mkdocs.structure.files import Files
 log = logging.getLogger("mkdocs.hooks.speed")
 
 PINNED_MATERIAL = "9.8.2"
+
+# Above this many articles the preview keeps existing listing pages on a save
+# (see above); HUB_PREVIEW_FULL_REBUILD_LIMIT overrides it (the tests use 1).
+PREVIEW_FULL_REBUILD_LIMIT = int(os.environ.get("HUB_PREVIEW_FULL_REBUILD_LIMIT", "200"))
 
 # Lines in the rest of a post that change how the excerpt renders.
 _DEFINITION = re.compile(r"^ {0,3}(\[[^\]^][^\]]*\]:\s*\S|\*\[[^\]]+\]:)")
@@ -82,14 +95,42 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-# Run after the blog plugin (-50) has made its list of posts.
+_dirty_serve = False
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this is `mkdocs serve --dirty`, the large-hub preview."""
+    global _dirty_serve
+    _dirty_serve = command == "serve" and dirty
+
+
+# Run after the blog plugin (-50) has made its list of posts and listing views.
 @event_priority(-55)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Give the blog's list of posts a constant-time membership test."""
+    """Give the blog's list of posts a constant-time membership test; in a large preview, keep listings."""
     blog = config.plugins.get("material/blog")
-    if blog is not None and material.__version__ == PINNED_MATERIAL and hasattr(blog, "blog"):
-        blog.blog.posts = PostList(blog.blog.posts)
+    if blog is None or material.__version__ != PINNED_MATERIAL or not hasattr(blog, "blog"):
+        return files
+    blog.blog.posts = PostList(blog.blog.posts)
+    if _dirty_serve and len(blog.blog.posts) > PREVIEW_FULL_REBUILD_LIMIT:
+        for view in _views(blog.blog):
+            for page in view.pages or [view]:
+                _keep_if_built(page.file)
     return files
+
+
+def _views(view: Any) -> list[Any]:
+    found = [view]
+    for child in view.views:
+        found += _views(child)
+    return found
+
+
+def _keep_if_built(file: Any) -> None:
+    # Material writes its listing sources anew on every build, so MkDocs would
+    # always think them modified; one that is already in the preview is kept.
+    if os.path.isfile(file.abs_dest_path):
+        file.is_modified = lambda: False
 
 
 def _excerpts_in_toc(blog_config: Any) -> bool:

@@ -100,13 +100,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(config: Path) -> Iterator[str]:
+def serving(config: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `mkdocs serve` on a free loopback port; yield its base URL; always stop it."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", f"127.0.0.1:{port}",
-         "--livereload"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=MKDOCS_ENV, cwd=config.parent,
+         "--livereload", *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**MKDOCS_ENV, **(env or {})}, cwd=config.parent,
     )
     url = f"http://127.0.0.1:{port}/"
     try:

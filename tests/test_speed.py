@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+import urllib.request
 import inspect
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import yaml
 from material.plugins.blog.plugin import BlogPlugin
 from material.plugins.blog.structure import Excerpt
 
-from conftest import article, run_mkdocs, site_config, write_site
+from conftest import article, run_mkdocs, serving, site_config, write_site
 
 SPEED = "hooks/speed.py"
 
@@ -86,3 +88,34 @@ def test_definitions_are_carried_into_the_excerpt(line: str) -> None:
     from speed import _DEFINITION
 
     assert _DEFINITION.match(line)
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(url: str, text: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in fetch(url):
+        assert time.monotonic() < deadline, f"{text!r} never appeared at {url}"
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) -> None:
+    """A save always re-renders the article; a large hub's dirty preview leaves listings for the next build."""
+    config = site_writer({f"artikler/posts/{slug}.md": article(f"Tittel {slug}", "Tekst.", slug=slug)
+                          for slug in ("a", "b", "c")})
+    options = ("--dirty",) if dirty else ()
+    with serving(config, *options, env={"HUB_PREVIEW_FULL_REBUILD_LIMIT": "1"}) as url:
+        wait_for(f"{url}artikler/", "Tittel a")
+        path = tmp_path / "docs/artikler/posts/a.md"
+        time.sleep(1.1)  # a new modification time, whatever the file system's resolution
+        path.write_text(article("Tittel endret", "Ny tekst.", slug="a"), encoding="utf-8")
+        wait_for(f"{url}artikler/a/", "Tittel endret")
+        listing = fetch(f"{url}artikler/")
+        if dirty:
+            assert "Tittel a" in listing and "Tittel endret" not in listing
+        else:
+            assert "Tittel endret" in listing
