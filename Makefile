@@ -7,6 +7,7 @@
 #   make schema  regenerate the editor's JSON Schema for front matter
 #   make bench-related   benchmarks for «Liknende artikler» (see bench/RESULTS.md)
 #   make bench-reader    page weight and Lighthouse scores (see bench/RESULTS.md)
+#   make bench-build     build time against plain Material, preview turnaround (see bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -21,7 +22,7 @@ LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new check schema bench-related bench-reader chromium clean
+.PHONY: serve build test new check schema bench-related bench-reader bench-build chromium clean
 
 # A large hub previews with --dirty: a save re-renders the saved page in
 # seconds; listings catch up at the next full build (hooks/speed.py).
@@ -46,6 +47,9 @@ bench-related: $(VENV)/.runtime
 
 $(LIGHTHOUSE):
 	npm install --no-audit --no-fund --silent --prefix .cache/lighthouse lighthouse@13.5.0
+
+bench-build: $(VENV)/.runtime
+	$(BIN)/python bench/build_bench.py --profile
 
 bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py
