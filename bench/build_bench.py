@@ -114,6 +114,7 @@ def profile_summary(config: Path, top: int = 12) -> str:
     os.chdir(config.parent)
     try:
         settings = load_config(str(config), site_dir=str(config.parent / "site-profile"))
+        settings.plugins.on_startup(command="build", dirty=False)
         profiler.runcall(build, settings)
     finally:
         os.chdir(cwd)
@@ -126,9 +127,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[1000, 3000])
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary of the first hub build")
+    parser.add_argument("--profile-only", action="store_true", help="skip the timings; profile the first size")
     args = parser.parse_args()
     results: dict[str, object] = {"builds": []}
     with tempfile.TemporaryDirectory() as folder:
+        if args.profile_only:
+            print(profile_summary(write_site(Path(folder) / "hub", args.articles[0], hub=True)))
+            return 0
         for count in args.articles:
             plain = write_site(Path(folder) / f"plain-{count}", count, hub=False)
             hub = write_site(Path(folder) / f"hub-{count}", count, hub=True)
