@@ -9,7 +9,6 @@ headers after the build.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,6 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
 from hub import cta, headers
-
-log = logging.getLogger("mkdocs.hooks.cta")
 
 NGINX_SNIPPET = "nginx-security-headers.conf"
 
