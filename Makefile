@@ -22,12 +22,15 @@ LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new check schema bench-related bench-reader bench-build chromium clean
+.PHONY: serve build test new check schema bench-related bench-reader bench-build bench-inbox chromium postgres clean
 
 # A large hub previews with --dirty: a save re-renders the saved page in
 # seconds; listings catch up at the next full build (hooks/speed.py).
 ARTICLES := $(words $(wildcard docs/artikler/posts/*.md))
+# The lead inbox (python -m inbox) runs beside the preview on 127.0.0.1:8001,
+# so the booking and newsletter forms work end to end; it stops with the preview.
 serve: $(VENV)/.runtime
+	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(if $(shell [ $(ARTICLES) -gt 200 ] && echo y),--dirty)
 
 build: $(VENV)/.runtime
@@ -54,8 +57,15 @@ bench-build: $(VENV)/.runtime
 bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py
 
-test: $(VENV)/.test chromium $(AXE)
-	AXE_PATH=$(abspath $(AXE)) $(BIN)/python -m pytest
+# The inbox's tests run against SQLite and against PostgreSQL (.ci/postgres
+# installs and starts Debian's server and a role for the tests).
+test: $(VENV)/.test chromium postgres $(AXE)
+	AXE_PATH=$(abspath $(AXE)) INBOX_REQUIRE_POSTGRES=1 \
+	INBOX_TEST_POSTGRES=$${INBOX_TEST_POSTGRES:-postgresql+psycopg://inbox_test:inbox_test@127.0.0.1:5432/postgres} \
+	$(BIN)/python -m pytest
+
+postgres:
+	@sh .ci/postgres
 
 # axe-core from the npm registry, for the accessibility check in the browser tests.
 $(AXE):

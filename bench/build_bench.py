@@ -47,7 +47,7 @@ def write_site(root: Path, count: int, hub: bool) -> Path:
     shutil.copytree(REPO / "docs", docs, ignore=shutil.ignore_patterns("posts"))
     (docs / "artikler/posts").mkdir(parents=True)
     corpus.write_site(corpus.generate(count, seed=1), docs)
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = corpus.load_config(REPO / "mkdocs.yml")
     config.pop("watch", None)
     if hub:
         shutil.copy(REPO / "docs/artikler/posts/.meta.yml", docs / "artikler/posts/.meta.yml")
@@ -59,7 +59,7 @@ def write_site(root: Path, count: int, hub: bool) -> Path:
         config["theme"].pop("custom_dir", None)
         config["hooks"] = []
         config["extra_css"] = []
-        for name in ("booking", "newsletter", "consent", "related"):
+        for name in ("inbox", "booking", "newsletter", "consent", "related"):
             config["extra"].pop(name, None)
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return root / "mkdocs.yml"

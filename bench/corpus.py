@@ -91,6 +91,25 @@ def _sentence(rng: random.Random, topic_words: list[str], length: int, share: fl
     return text[0].upper() + text[1:] + "."
 
 
+# Benchmarks build as a published site would: with the deployed inbox's address.
+DEPLOYED_INBOX = "https://innboks.arcticsales.no"
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml with its `!ENV [NAME, default]` tags resolved to the default."""
+
+
+_ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
+
+
+def load_config(path: Path) -> dict:
+    """The project's mkdocs.yml as a dict, its inbox pointed at the deployed one."""
+    config = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    if "inbox" in config.get("extra", {}):
+        config["extra"]["inbox"] = DEPLOYED_INBOX
+    return config
+
+
 def generate(count: int, seed: int = 1, words: tuple[int, int] = (600, 1200), untagged: float = 0.3,
              authors: tuple[str, ...] = ("ingrid", "magnus", "sara")) -> list[Article]:
     """*count* articles spread over the topics; the same seed gives the same corpus."""

@@ -78,7 +78,8 @@ def serve(folder: Path) -> Iterator[str]:
 def build(config: Path, site: Path) -> None:
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(config),
                     "--site-dir", str(site)], check=True, cwd=site.parent,
-                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "HUB_CACHE_DIR": str(site.parent / "cache")})
+                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "HUB_CACHE_DIR": str(site.parent / "cache"),
+                        "HUB_INBOX_URL": "https://innboks.arcticsales.no"})
 
 
 def plain_material(root: Path) -> Path:

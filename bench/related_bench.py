@@ -85,7 +85,7 @@ def write_site(root: Path, count: int, hooks: bool, leave_out: str = "") -> Path
     (docs / "artikler/posts").mkdir(parents=True)
     shutil.copy(REPO / "docs/artikler/posts/.meta.yml", docs / "artikler/posts/.meta.yml")
     corpus.write_site(corpus.generate(count, seed=1), docs)
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = corpus.load_config(REPO / "mkdocs.yml")
     config["theme"]["custom_dir"] = str(REPO / "overrides")
     config.pop("watch", None)
     config["hooks"] = [str(REPO / hook) for hook in config["hooks"] if hook != leave_out] if hooks else []

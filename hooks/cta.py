@@ -9,6 +9,7 @@ headers after the build.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -23,23 +24,45 @@ from mkdocs.structure.pages import Page
 from hub import cta, headers
 
 NGINX_SNIPPET = "nginx-security-headers.conf"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+log = logging.getLogger("mkdocs.hooks.cta")
 
 # This build's validated settings; replaced in every on_config (`mkdocs serve` reuses the module).
 _booking: cta.BookingSettings | None = None
 _newsletter: cta.NewsletterSettings | None = None
+_command = "build"
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this is a preview: only a published build must not point forms at this machine."""
+    global _command
+    _command = command
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Validate the providers and the consent entry before anything is built."""
     global _booking, _newsletter
     try:
-        _booking = cta.load_booking(config.extra.get("booking")) if "booking" in config.extra else None
-        _newsletter = cta.load_newsletter(config.extra.get("newsletter")) if "newsletter" in config.extra else None
+        inbox = cta.load_inbox(config.extra.get("inbox"))
+        _booking = cta.load_booking(config.extra.get("booking"), inbox) if "booking" in config.extra else None
+        _newsletter = (cta.load_newsletter(config.extra.get("newsletter"), inbox) if "newsletter" in config.extra
+                       else None)
     except cta.SettingError as error:
         raise ConfigurationError(f"mkdocs.yml: extra.{error}") from None
     if _booking is not None and _booking.spec.embeddable:
         _check_consent(config.extra.get("consent"))
+    _check_inbox_is_public(inbox, config)
     return config
+
+
+def _check_inbox_is_public(inbox: str | None, config: MkDocsConfig) -> None:
+    """A published site whose forms post to 127.0.0.1 would lose every submission: say so (strict fails)."""
+    site_host = urlsplit(config.site_url or "").hostname or ""
+    if _command != "serve" and inbox and urlsplit(inbox).hostname in LOCAL_HOSTS and site_host not in LOCAL_HOSTS:
+        log.warning("mkdocs.yml: extra.inbox is %s, the local preview's inbox, but site_url is %s. Readers' forms "
+                    "would post to their own machine. Set HUB_INBOX_URL to the deployed inbox "
+                    "(for example HUB_INBOX_URL=https://innboks.arcticsales.no make build).", inbox, config.site_url)
 
 
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -53,8 +76,9 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     chosen = cta.blocks(value)
     slug = _slug(page)
     context["cta"] = {
-        "booking": _booking_context(chosen["booking"], slug, config) if "booking" in chosen and _booking else None,
-        "newsletter": _newsletter_context(chosen["newsletter"], slug) if "newsletter" in chosen and _newsletter
+        "booking": _booking_context(chosen["booking"], slug, page.url, config) if "booking" in chosen and _booking
+        else None,
+        "newsletter": _newsletter_context(chosen["newsletter"], slug, page.url) if "newsletter" in chosen and _newsletter
         else None,
     }
     return context
@@ -93,7 +117,7 @@ def _source(page: Page, config: MkDocsConfig) -> str:
     return os.path.relpath(page.file.abs_src_path, os.path.dirname(config.config_file_path))
 
 
-def _booking_context(texts: dict[str, str], slug: str, config: MkDocsConfig) -> dict[str, Any]:
+def _booking_context(texts: dict[str, str], slug: str, page_path: str, config: MkDocsConfig) -> dict[str, Any]:
     assert _booking is not None
     site_host = urlsplit(config.site_url or "").hostname or ""
     return {
@@ -105,10 +129,11 @@ def _booking_context(texts: dict[str, str], slug: str, config: MkDocsConfig) -> 
         "embed_url": _booking.embed_url(slug, site_host) if _booking.spec.embeddable else None,
         "action": _booking.url,
         "slug": slug,
+        "page": page_path,
     }
 
 
-def _newsletter_context(texts: dict[str, str], slug: str) -> dict[str, Any]:
+def _newsletter_context(texts: dict[str, str], slug: str, page_path: str) -> dict[str, Any]:
     assert _newsletter is not None
     spec = _newsletter.spec
     return {
@@ -120,7 +145,8 @@ def _newsletter_context(texts: dict[str, str], slug: str) -> dict[str, Any]:
         "hidden": spec.hidden,
         "honeypot": _newsletter.honeypot,
         # Our own endpoints answer the script with JSON; a provider's form is posted normally.
-        "scripted": _newsletter.provider == "generic",
+        "scripted": _newsletter.scripted,
         "success": _newsletter.success_message,
         "slug": slug,
+        "page": page_path,
     }

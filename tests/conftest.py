@@ -26,8 +26,22 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 REPO = Path(__file__).resolve().parent.parent
 # Quiet MkDocs' end-of-life banner, and never write bytecode or caches into the repository.
+# Sites are built as the published one is: forms point at the deployed inbox (HUB_INBOX_URL).
+DEPLOYED_INBOX = "https://innboks.arcticsales.no"
 MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1",
-              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-")}
+              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-"), "HUB_INBOX_URL": DEPLOYED_INBOX}
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml with MkDocs' `!ENV [NAME, default]` tag, resolved as MKDOCS_ENV would."""
+
+
+def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    name, default = loader.construct_sequence(node)
+    return MKDOCS_ENV.get(name, default)
+
+
+_ConfigLoader.add_constructor("!ENV", _env_tag)
 
 # The authors every small site knows, in the shape of docs/artikler/.authors.yml.
 AUTHORS = {
@@ -81,7 +95,7 @@ def article(title: str | None = "Testartikkel", body: str = "Brødtekst.", **met
 
 def site_config(**overrides: object) -> dict:
     """The project's mkdocs.yml, made to work from another folder."""
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
     config["theme"]["custom_dir"] = str(REPO / "overrides")
     config["hooks"] = [str(REPO / path) for path in config["hooks"]]
     config.pop("nav", None)

@@ -58,7 +58,7 @@ def test_booking_form_has_labelled_fields_and_attribution(small_site) -> None:
     assert form.attributes["action"] == BOOKING_URLS["form"] and form.attributes["method"] == "post"
     fields = {field.attributes["name"]: field for field in form.css("input, textarea")}
     assert set(fields) == {"name", "company", "email", "phone", "message", "consent", "website", "article",
-                           "form_token"}
+                           "page", "form_token"}
     autocomplete = {name: fields[name].attributes.get("autocomplete") for name in ("name", "company", "email", "phone")}
     assert autocomplete == {"name": "name", "company": "organization", "email": "email", "phone": "tel"}
     for name in ("name", "company", "email", "phone", "message", "consent"):
@@ -66,6 +66,7 @@ def test_booking_form_has_labelled_fields_and_attribution(small_site) -> None:
     assert "checked" not in fields["consent"].attributes and "required" in fields["consent"].attributes
     assert form.css_first('label[for="booking-consent"] a').attributes["href"].endswith("personvern/")
     assert fields["article"].attributes["value"] == "motebooking-pa-telefon"
+    assert fields["page"].attributes["value"] == "artikler/motebooking-pa-telefon/"
     assert fields["website"].attributes["tabindex"] == "-1"
     policy = csp(build)
     assert policy["frame-src"] == "'none'"
@@ -86,7 +87,8 @@ def test_newsletter_form_uses_the_providers_fields(small_site, provider, email, 
     form = build.html("artikler/motebooking-pa-telefon/index.html").css_first("section.hub-cta--newsletter form")
     assert form.attributes["action"] == NEWSLETTER_URLS[provider]
     names = {field.attributes["name"]: field.attributes.get("value") for field in form.css("input")}
-    assert names == {email: None, "consent": "ja", trap: "", source: "motebooking-pa-telefon", **hidden}
+    ours = {"page": "artikler/motebooking-pa-telefon/", "form_token": ""} if provider == "generic" else {}
+    assert names == {email: None, "consent": "ja", trap: "", source: "motebooking-pa-telefon", **hidden, **ours}
     consent = form.css_first('input[name="consent"]')
     assert consent.attributes["type"] == "checkbox" and "checked" not in consent.attributes
     assert form.attributes["data-scripted"] == ("true" if provider == "generic" else "false")

@@ -28,7 +28,7 @@ NEWSLETTER_URLS = {
 }
 
 
-@pytest.mark.parametrize("provider", sorted(cta.BOOKING))
+@pytest.mark.parametrize("provider", sorted(set(cta.BOOKING) - {"inbox"}))
 def test_every_booking_provider_loads_and_builds_urls(provider: str) -> None:
     settings = cta.load_booking({"provider": provider, "url": BOOKING_URLS[provider]})
     page = urlsplit(settings.page_url("motebooking-pa-telefon"))
@@ -63,6 +63,40 @@ def test_newsletter_providers_use_their_real_fields(provider, email, source, tra
         email, source, trap, hidden)
 
 
+def test_inbox_providers_post_to_the_inbox_address() -> None:
+    inbox = cta.load_inbox("http://127.0.0.1:8001/")
+    booking = cta.load_booking({"provider": "inbox"}, inbox)
+    newsletter = cta.load_newsletter({"provider": "inbox"}, inbox)
+    assert (booking.url, newsletter.url) == ("http://127.0.0.1:8001/booking", "http://127.0.0.1:8001/newsletter")
+    assert not booking.spec.embeddable and newsletter.scripted and newsletter.double_opt_in
+    policy = headers.outside_origins(booking, newsletter)
+    assert policy == {"frame-src": [], "form-action": ["http://127.0.0.1:8001"], "connect-src": ["http://127.0.0.1:8001"]}
+
+
+@pytest.mark.parametrize(("inbox", "block", "raw", "message"), [
+    (None, "booking", {"provider": "inbox"}, "inbox: is missing; booking.provider inbox needs the inbox's address"),
+    ("https://innboks.arcticsales.no", "booking", {"provider": "inbox", "url": "https://x.no/booking"},
+     "booking.url: is not used with provider inbox"),
+    ("https://innboks.arcticsales.no", "newsletter", {"provider": "inbox", "double_opt_in": False},
+     "newsletter.double_opt_in: the inbox always asks subscribers to confirm by email"),
+])
+def test_inbox_provider_settings_fail_naming_the_key(inbox, block, raw, message) -> None:
+    load = cta.load_booking if block == "booking" else cta.load_newsletter
+    with pytest.raises(cta.SettingError) as error:
+        load(raw, inbox)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("http://innboks.arcticsales.no", "is not an https:// address"),
+    ("javascript:alert(1)", "uses javascript:"),
+    ("", "is missing"),
+])
+def test_inbox_address_must_be_https_or_local(raw: str, message: str) -> None:
+    with pytest.raises(cta.SettingError, match=message):
+        cta.load_inbox(raw)
+
+
 def test_success_message_follows_double_opt_in() -> None:
     url = NEWSLETTER_URLS["generic"]
     assert cta.load_newsletter({"provider": "generic", "url": url}).success_message == \
@@ -74,7 +108,7 @@ def test_success_message_follows_double_opt_in() -> None:
 @pytest.mark.parametrize(("raw", "message"), [
     ({"provider": "zoom", "url": "https://zoom.us/x"},
      "booking.provider: 'zoom' is not a known provider; choose one of: calendly, calcom, hubspot, microsoft, "
-     "google, form"),
+     "google, form, inbox"),
     ({"provider": "calendly", "url": "http://calendly.com/x"},
      "booking.url: 'http://calendly.com/x' is not an https:// address"),
     ({"provider": "calendly", "url": "javascript:alert(1)"},

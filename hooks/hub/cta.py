@@ -89,6 +89,8 @@ BOOKING: dict[str, Booking] = {
                       "https://calendar.google.com/calendar/appointments/schedules/ID", utm=False,
                       embed_params=(("gv", "true"),)),
     "form": Booking("Skjema", (), "https://skjema.example.no/booking", utm=False, embeddable=False),
+    # Our own lead inbox (the inbox/ package): the address comes from extra.inbox.
+    "inbox": Booking("Egen innboks", (), "http://127.0.0.1:8001", utm=False, embeddable=False),
 }
 
 NEWSLETTER: dict[str, Newsletter] = {
@@ -114,7 +116,12 @@ NEWSLETTER: dict[str, Newsletter] = {
                                                      "https://buttondown.com/api/emails/embed-subscribe/<navn>")),
     "generic": Newsletter("Eget endepunkt", (), "https://skjema.example.no/nyhetsbrev",
                           email_field="email", source_field="article"),
+    "inbox": Newsletter("Egen innboks", (), "http://127.0.0.1:8001", email_field="email", source_field="article"),
 }
+
+# Providers whose endpoint is ours: it answers the site's script with JSON and keeps a form token.
+SCRIPTED = frozenset({"generic", "inbox"})
+INBOX_PATHS = {"booking": "/booking", "newsletter": "/newsletter"}
 
 
 # -----------------------------------------------------------------------------
@@ -171,6 +178,10 @@ class NewsletterSettings:
         return self.spec.honeypot(self.url)
 
     @property
+    def scripted(self) -> bool:
+        return self.provider in SCRIPTED
+
+    @property
     def success_message(self) -> str:
         return "Sjekk innboksen din for å bekrefte" if self.double_opt_in else "Velkommen som abonnent!"
 
@@ -220,12 +231,29 @@ def _mapping(key: str, value: object, allowed: set[str]) -> dict:
     return value
 
 
-def load_booking(raw: object) -> BookingSettings:
+def load_inbox(raw: object) -> str | None:
+    """``extra.inbox``: the lead inbox's address, without a trailing slash (None when not set)."""
+    if raw is None:
+        return None
+    return check_url("inbox", raw, (), "the inbox").rstrip("/")
+
+
+def _inbox_url(block: str, raw: dict, inbox: str | None) -> str:
+    if "url" in raw:
+        raise SettingError(f"{block}.url", "is not used with provider inbox: the address comes from extra.inbox")
+    if inbox is None:
+        raise SettingError("inbox", f"is missing; {block}.provider inbox needs the inbox's address, "
+                                    "for example inbox: http://127.0.0.1:8001")
+    return inbox + INBOX_PATHS[block]
+
+
+def load_booking(raw: object, inbox: str | None = None) -> BookingSettings:
     """``extra.booking`` → settings, or :class:`SettingError` naming the key."""
     raw = _mapping("booking", raw, {"provider", "url", "utm"})
     provider = _provider("booking.provider", raw.get("provider"), BOOKING)
     spec = BOOKING[provider]
-    url = check_url("booking.url", raw.get("url"), spec.hosts, spec.label)
+    url = (_inbox_url("booking", raw, inbox) if provider == "inbox"
+           else check_url("booking.url", raw.get("url"), spec.hosts, spec.label))
     utm = _mapping("booking.utm", raw.get("utm", {}), {"source", "medium", "campaign"})
     for name, value in utm.items():
         if not isinstance(value, str) or not value.strip():
@@ -233,17 +261,23 @@ def load_booking(raw: object) -> BookingSettings:
     return BookingSettings(provider, url, Utm(**utm))
 
 
-def load_newsletter(raw: object) -> NewsletterSettings:
+def load_newsletter(raw: object, inbox: str | None = None) -> NewsletterSettings:
     """``extra.newsletter`` → settings, or :class:`SettingError` naming the key."""
     raw = _mapping("newsletter", raw, {"provider", "url", "double_opt_in"})
     provider = _provider("newsletter.provider", raw.get("provider"), NEWSLETTER)
     spec = NEWSLETTER[provider]
-    url = check_url("newsletter.url", raw.get("url"), spec.hosts, spec.label)
-    if problem := spec.path_check(url):
-        raise SettingError("newsletter.url", f"{url!r} {problem}")
+    if provider == "inbox":
+        url = _inbox_url("newsletter", raw, inbox)
+    else:
+        url = check_url("newsletter.url", raw.get("url"), spec.hosts, spec.label)
+        if problem := spec.path_check(url):
+            raise SettingError("newsletter.url", f"{url!r} {problem}")
     double = raw.get("double_opt_in", True)
     if not isinstance(double, bool):
         raise SettingError("newsletter.double_opt_in", f"{double!r} must be true or false")
+    if provider == "inbox" and not double:
+        raise SettingError("newsletter.double_opt_in", "the inbox always asks subscribers to confirm by email; "
+                                                       "remove the setting or set it to true")
     return NewsletterSettings(provider, url, double)
 
 

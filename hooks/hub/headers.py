@@ -52,7 +52,7 @@ def outside_origins(booking: BookingSettings | None, newsletter: NewsletterSetti
             fetches.add(origin(booking.url))
     if newsletter is not None:
         forms.add(origin(newsletter.url))
-        if newsletter.provider == "generic":
+        if newsletter.scripted:
             fetches.add(origin(newsletter.url))
     return {"frame-src": sorted(frames), "form-action": sorted(forms), "connect-src": sorted(fetches)}
 

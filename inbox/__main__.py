@@ -1,0 +1,110 @@
+"""``python -m inbox``: run the lead inbox. ``--help`` lists every option and its environment variable."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from . import tokens
+from .mail import Delivery, FolderDelivery, SMTPDelivery
+from .settings import DATA_DIR, Settings, load_secret, with_slash
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+log = logging.getLogger("inbox")
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m inbox",
+        description="Tar imot møteforespørsler og påmeldinger til nyhetsbrevet fra nettstedets skjemaer.")
+    p.add_argument("--host", default=_env("INBOX_HOST", "127.0.0.1"), help="address to listen on (INBOX_HOST)")
+    p.add_argument("--port", type=int, default=int(_env("INBOX_PORT", "8001")), help="port (INBOX_PORT)")
+    p.add_argument("--data-dir", type=Path, default=Path(_env("INBOX_DATA_DIR", str(DATA_DIR))),
+                   help="folder for the SQLite file, the secret key and preview mail (INBOX_DATA_DIR)")
+    p.add_argument("--database-url", default=_env("INBOX_DATABASE_URL"),
+                   help="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db "
+                        "(INBOX_DATABASE_URL; default: sqlite in the data folder)")
+    p.add_argument("--site-url", default=_env("INBOX_SITE_URL", "http://127.0.0.1:8000/"),
+                   help="the site with the forms: posts must come from it (INBOX_SITE_URL)")
+    p.add_argument("--public-url", default=_env("INBOX_PUBLIC_URL"),
+                   help="this inbox's address as readers reach it, for links in email (INBOX_PUBLIC_URL)")
+    p.add_argument("--retention-days", type=int, default=int(_env("INBOX_RETENTION_DAYS", "365")),
+                   help="delete leads this many days after they arrive (INBOX_RETENTION_DAYS)")
+    p.add_argument("--rate-limit", type=int, default=int(_env("INBOX_RATE_LIMIT", "10")),
+                   help="form posts per client and minute, 0 for none (INBOX_RATE_LIMIT)")
+    p.add_argument("--trust-proxy", action="store_true", default=_env("INBOX_TRUST_PROXY") == "1",
+                   help="client address from X-Forwarded-For, behind a reverse proxy (INBOX_TRUST_PROXY=1)")
+    p.add_argument("--hash-password", action="store_true",
+                   help="print a hash for INBOX_STAFF_PASSWORD_HASH and exit")
+    return p
+
+
+def delivery(data_dir: Path) -> Delivery:
+    """SMTP when INBOX_SMTP_HOST is set, else .eml files in the data folder (local preview)."""
+    host = _env("INBOX_SMTP_HOST")
+    if not host:
+        return FolderDelivery(data_dir / "mail")
+    security = _env("INBOX_SMTP_SECURITY", "starttls")
+    if security not in {"starttls", "ssl", "none"}:
+        sys.exit(f"INBOX_SMTP_SECURITY: {security!r} is not known; use starttls, ssl or none")
+    return SMTPDelivery(host, int(_env("INBOX_SMTP_PORT", "587")), security,
+                        _env("INBOX_SMTP_USER"), _env("INBOX_SMTP_PASSWORD"))
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    public = args.public_url or f"http://{args.host}:{args.port}"
+    password_hash = _env("INBOX_STAFF_PASSWORD_HASH")
+    if password_hash and not tokens.valid_password_hash(password_hash):
+        sys.exit("INBOX_STAFF_PASSWORD_HASH is not a hash from `python -m inbox --hash-password`")
+    if not password_hash:
+        if args.host not in LOOPBACK:
+            sys.exit("INBOX_STAFF_PASSWORD_HASH is not set. Make one with `python -m inbox --hash-password`; "
+                     "the inbox only starts without it on 127.0.0.1 (local preview).")
+        password = secrets.token_urlsafe(12)
+        password_hash = tokens.hash_password(password)
+        log.warning("Ansattsiden: %s/staff/ – passord for denne økten: %s", public.rstrip("/"), password)
+    return Settings(
+        database_url=args.database_url or f"sqlite:///{(args.data_dir / 'inbox.sqlite3').resolve()}",
+        site_url=with_slash(args.site_url),
+        public_url=public.rstrip("/"),
+        secret=load_secret(args.data_dir),
+        delivery=delivery(args.data_dir),
+        staff_password_hash=password_hash,
+        mail_from=_env("INBOX_MAIL_FROM", Settings.mail_from),
+        staff_email=_env("INBOX_STAFF_EMAIL", Settings.staff_email),
+        retention_days=args.retention_days,
+        rate_limit=args.rate_limit,
+        trust_proxy=args.trust_proxy,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.hash_password:
+        password = getpass.getpass("Passord: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        if len(password) < 12:
+            sys.exit("Bruk minst 12 tegn.")
+        print(tokens.hash_password(password))
+        return
+    logging.basicConfig(level=logging.INFO, format="inbox: %(message)s")
+    import uvicorn
+
+    from .app import create_app
+
+    settings = settings_from(args)
+    log.info("Tar imot skjemaer fra %s på %s", settings.site_url, settings.public_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
+                server_header=False, proxy_headers=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The inbox's settings: command-line options, each with an environment variable and a default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .mail import Delivery, FolderDelivery
+
+# The repository's git-ignored data folder: the SQLite file, the secret key, mail in local preview.
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    site_url: str                     # the site the forms are on; Origin must match, thank-you pages live here
+    public_url: str                   # this inbox's own address, for the links in email
+    secret: bytes                     # signs confirmation links and staff sessions
+    delivery: Delivery
+    staff_password_hash: str = ""     # scrypt hash (python -m inbox --hash-password); empty: no staff login
+    mail_from: str = "Arctic Sales Development <post@arcticsales.no>"
+    staff_email: str = "kontakt@arcticsales.no"  # gets a notification for every booking request
+    retention_days: int = 365         # leads are deleted this many days after they arrive
+    confirm_hours: int = 72           # a confirmation link works this long; unconfirmed signups go after it
+    rate_limit: int = 10              # form posts per client and minute; 0 turns the limit off
+    max_body: int = 16 * 1024         # bytes; larger posts get 413
+    trust_proxy: bool = False         # take the client address from X-Forwarded-For (behind nginx etc.)
+    session_hours: int = 8            # a staff login lasts this long
+    extra_origins: tuple[str, ...] = field(default=())
+
+    @property
+    def site_origin(self) -> str:
+        return origin(self.site_url)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def load_secret(data_dir: Path) -> bytes:
+    """INBOX_SECRET, or a key generated once into the data folder (readable by the owner only)."""
+    if value := os.environ.get("INBOX_SECRET"):
+        return value.encode("utf-8")
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode("utf-8")
+
+
+def default_delivery(data_dir: Path) -> Delivery:
+    return FolderDelivery(data_dir / "mail")

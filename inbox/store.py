@@ -1,0 +1,265 @@
+"""Every SQL statement the inbox runs, on SQLite or PostgreSQL through SQLAlchemy Core.
+
+Durability: a submission's transaction is committed before the caller answers.
+SQLite runs in WAL mode with ``synchronous=FULL`` (each commit reaches the
+disk) and takes the write lock at ``BEGIN IMMEDIATE``, so two writers wait
+for each other instead of failing. PostgreSQL commits durably by default.
+Idempotency: ``leads.form_token`` is unique and inserts use ON CONFLICT DO
+NOTHING, so a double click or a retried request is stored once, even when the
+two copies arrive at the same moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (Column, DateTime, Engine, Integer, MetaData, String, Table, Text, create_engine, delete,
+                        event, func, insert, select, text, update)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+STATUSES = ("ny", "kontaktet", "avsluttet")
+KINDS = ("booking", "newsletter")
+
+metadata = MetaData()
+
+leads = Table(
+    "leads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("form_token", String(100), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("email", String(254), nullable=False, index=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("company", String(200), nullable=False, server_default=""),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("article", String(200), nullable=False, server_default=""),  # the page's slug
+    Column("page", String(300), nullable=False, server_default=""),     # its path on the site
+    Column("status", String(20), nullable=False, server_default="ny"),
+)
+
+# One row per address; confirmed_at is empty until the reader clicks the link in the email.
+subscribers = Table(
+    "subscribers", metadata,
+    Column("email", String(254), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("article", String(200), nullable=False, server_default=""),
+)
+
+# Email waiting to be delivered: written in the same transaction as the submission, removed once sent.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("recipient", String(254), nullable=False, index=True),
+    Column("message", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("last_error", Text, nullable=False, server_default=""),
+)
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def connect(url: str) -> Engine:
+    """An engine for *url* with the durability settings above, and the tables created if missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(url, parsed.database)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10,
+                           max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        connection.isolation_level = None  # SQLAlchemy's own BEGIN below, not pysqlite's deferred one
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "foreign_keys=ON"):
+            connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _insert_ignoring(engine: Engine, table: Table, index: list[str]) -> Any:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=index)
+
+
+def _insert_lead(engine: Engine, conn: Any, row: dict[str, Any]) -> bool:
+    """Insert a lead unless its form token is stored; True when inserted.
+
+    RETURNING tells, on both databases, whether a row went in (rowcount is -1
+    on PostgreSQL once SQLAlchemy adds its own RETURNING).
+    """
+    statement = _insert_ignoring(engine, leads, ["form_token"]).returning(leads.c.id)
+    return conn.execute(statement, row).first() is not None
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A composed email for the outbox."""
+
+    recipient: str
+    message: str
+
+
+def store_lead(engine: Engine, kind: str, token: str, values: dict[str, str], now: dt.datetime,
+               mail: list[Mail]) -> bool:
+    """Store one submission and its email in one transaction; False when the token was already stored."""
+    row = {key: values.get(key, "") for key in ("email", "name", "company", "phone", "message", "article", "page")}
+    with engine.begin() as conn:
+        if not _insert_lead(engine, conn, {**row, "kind": kind, "form_token": token, "created_at": now,
+                                           "status": "ny"}):
+            return False
+        _queue(conn, mail, now)
+    return True
+
+
+def store_signup(engine: Engine, token: str, values: dict[str, str], now: dt.datetime,
+                 confirmation: Mail) -> bool:
+    """A newsletter signup: the lead, a pending subscriber, and the confirmation email (not when confirmed)."""
+    email = values["email"]
+    with engine.begin() as conn:
+        if not _insert_lead(engine, conn, {"kind": "newsletter", "form_token": token, "created_at": now,
+                                           "status": "ny", "email": email, "article": values.get("article", ""),
+                                           "page": values.get("page", "")}):
+            return False
+        conn.execute(_insert_ignoring(engine, subscribers, ["email"]),
+                     {"email": email, "created_at": now, "article": values.get("article", "")})
+        confirmed = conn.execute(select(subscribers.c.confirmed_at).where(subscribers.c.email == email)).scalar()
+        if confirmed is None:
+            conn.execute(update(subscribers).where(subscribers.c.email == email).values(created_at=now))
+            _queue(conn, [confirmation], now)
+    return True
+
+
+def _queue(conn: Any, mail: list[Mail], now: dt.datetime) -> None:
+    for item in mail:
+        conn.execute(insert(outbox), {"created_at": now, "recipient": item.recipient, "message": item.message,
+                                      "next_attempt_at": now, "attempts": 0})
+
+
+def confirm(engine: Engine, email: str, now: dt.datetime) -> bool:
+    """Mark the address confirmed; False when it is not on the list (unsubscribed or deleted)."""
+    with engine.begin() as conn:
+        conn.execute(update(subscribers).where(subscribers.c.email == email, subscribers.c.confirmed_at.is_(None))
+                     .values(confirmed_at=now))
+        return conn.execute(select(subscribers.c.email).where(subscribers.c.email == email)).first() is not None
+
+
+def unsubscribe(engine: Engine, email: str) -> bool:
+    """Take the address off the list; its mail still waiting is dropped too."""
+    with engine.begin() as conn:
+        removed = conn.execute(delete(subscribers).where(subscribers.c.email == email)).rowcount
+        conn.execute(delete(outbox).where(outbox.c.recipient == email))
+    return removed > 0
+
+
+def erase(engine: Engine, email: str) -> dict[str, int]:
+    """Delete everything stored about one address (GDPR art. 17): leads, subscription, queued mail."""
+    with engine.begin() as conn:
+        return {
+            "leads": conn.execute(delete(leads).where(func.lower(leads.c.email) == email.lower())).rowcount,
+            "subscribers": conn.execute(delete(subscribers).where(func.lower(subscribers.c.email) == email.lower()))
+            .rowcount,
+            "outbox": conn.execute(delete(outbox).where(func.lower(outbox.c.recipient) == email.lower())).rowcount,
+        }
+
+
+def purge(engine: Engine, now: dt.datetime, retention: dt.timedelta, confirm_window: dt.timedelta) -> dict[str, int]:
+    """Retention: leads older than *retention*, and signups never confirmed within *confirm_window*."""
+    with engine.begin() as conn:
+        return {
+            "leads": conn.execute(delete(leads).where(leads.c.created_at < now - retention)).rowcount,
+            "subscribers": conn.execute(delete(subscribers).where(
+                subscribers.c.confirmed_at.is_(None), subscribers.c.created_at < now - confirm_window)).rowcount,
+        }
+
+
+def list_leads(engine: Engine, limit: int = 1000) -> list[dict[str, Any]]:
+    """Newest first, with the subscription state of newsletter signups."""
+    query = (select(leads, subscribers.c.confirmed_at, subscribers.c.email.label("subscribed"))
+             .select_from(leads.outerjoin(subscribers, subscribers.c.email == leads.c.email))
+             .order_by(leads.c.created_at.desc(), leads.c.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def iter_leads(engine: Engine) -> Iterator[dict[str, Any]]:
+    with engine.connect() as conn:
+        for row in conn.execute(select(leads).order_by(leads.c.created_at.desc(), leads.c.id.desc())):
+            yield dict(row._mapping)
+
+
+def confirmed_subscribers(engine: Engine) -> list[dict[str, Any]]:
+    query = (select(subscribers).where(subscribers.c.confirmed_at.is_not(None))
+             .order_by(subscribers.c.confirmed_at, subscribers.c.email))
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def set_status(engine: Engine, lead_id: int, status: str) -> bool:
+    if status not in STATUSES:
+        raise ValueError(status)
+    with engine.begin() as conn:
+        return conn.execute(update(leads).where(leads.c.id == lead_id).values(status=status)).rowcount == 1
+
+
+def count_leads(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(leads)).scalar_one())
+
+
+def lead_tokens(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(select(leads.c.form_token))]
+
+
+def due_mail(engine: Engine, now: dt.datetime, limit: int = 20) -> list[dict[str, Any]]:
+    query = select(outbox).where(outbox.c.next_attempt_at <= now).order_by(outbox.c.id).limit(limit)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def mail_sent(engine: Engine, mail_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(outbox).where(outbox.c.id == mail_id))
+
+
+def mail_failed(engine: Engine, mail_id: int, error: str, retry_at: dt.datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(outbox).where(outbox.c.id == mail_id).values(
+            attempts=outbox.c.attempts + 1, last_error=error[:500], next_attempt_at=retry_at))
+
+
+def outbox_state(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        waiting = int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+        failing = conn.execute(select(outbox.c.attempts, outbox.c.last_error).where(outbox.c.attempts > 0)
+                               .order_by(outbox.c.attempts.desc()).limit(1)).first()
+    return {"waiting": waiting, "last_error": failing.last_error if failing else ""}
+
+
+def healthy(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1")).scalar() == 1
