@@ -1,5 +1,6 @@
 # Arctic Sales Development – content hub.
-#   make serve   preview the site with live reload on http://127.0.0.1:8000/
+#   make serve   preview the site with live reload on http://127.0.0.1:8000/, and the
+#                lead inbox on http://127.0.0.1:8001/ (staff page /staff/)
 #   make test    install everything (headless Chromium included) and run all tests
 #   make build   strict production build into site/
 #   make new TITLE="Slik coacher du selgerne dine"   start a new article as a draft
@@ -8,6 +9,7 @@
 #   make bench-related   benchmarks for «Liknende artikler» (see bench/RESULTS.md)
 #   make bench-reader    page weight and Lighthouse scores (see bench/RESULTS.md)
 #   make bench-build     build time against plain Material, preview turnaround (see bench/RESULTS.md)
+#   make bench-inbox     the lead inbox under load, and after SIGKILL (see bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -53,6 +55,9 @@ $(LIGHTHOUSE):
 
 bench-build: $(VENV)/.runtime
 	$(BIN)/python bench/build_bench.py --profile
+
+bench-inbox: $(VENV)/.runtime
+	$(BIN)/python bench/inbox_bench.py
 
 bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -180,8 +181,11 @@ def test_newsletter_delivers_exactly_the_expected_fields(context, embed_site, en
     status = page.locator("section.hub-cta--newsletter [data-hub-status]")
     status.wait_for()
     assert status.inner_text() == "Sjekk innboksen din for å bekrefte"
-    assert endpoint.received == [("/nyhetsbrev", {"email": ["kari@firma.no"], "consent": ["ja"], "website": [""],
-                                                  "article": [SLUG]})]
+    [(path, fields)] = endpoint.received
+    [token] = fields.pop("form_token")
+    assert re.fullmatch(r"[0-9a-f-]{36}", token)  # one per form view: a resend is stored once
+    assert (path, fields) == ("/nyhetsbrev", {"email": ["kari@firma.no"], "consent": ["ja"], "website": [""],
+                                              "article": [SLUG], "page": [f"artikler/{SLUG}/"]})
 
 
 def test_single_opt_in_welcomes_the_subscriber(context, form_site, endpoint) -> None:
@@ -272,7 +276,8 @@ def test_without_javascript_the_link_and_forms_work(browser: Browser, embed_site
         form.get_by_role("button", name="Meld meg på").click()
         page.wait_for_url(form_site)
         assert endpoint.received == [("/nyhetsbrev", {"email": ["uten@script.no"], "consent": ["ja"],
-                                                      "website": [""], "article": [SLUG]})]
+                                                      "website": [""], "article": [SLUG],
+                                                      "page": [f"artikler/{SLUG}/"], "form_token": [""]})]
         assert outside == []
     finally:
         context.close()

@@ -160,3 +160,46 @@ def test_real_site_pages_carry_their_blocks(real_site: Build) -> None:
     assert (real_site.site / "_headers").exists() and (real_site.site / "nginx-security-headers.conf").exists()
     nginx = real_site.text("nginx-security-headers.conf")
     assert 'add_header Content-Security-Policy "default-src \'self\';' in nginx
+
+
+def test_real_site_forms_post_to_the_inbox(real_site: Build) -> None:
+    from conftest import DEPLOYED_INBOX
+    page = real_site.html("artikler/forhandling-uten-rabattpanikk/index.html")
+    booking = page.css_first("section.hub-cta--booking form")
+    newsletter = page.css_first("section.hub-cta--newsletter form")
+    assert booking.attributes["action"] == f"{DEPLOYED_INBOX}/booking"
+    assert newsletter.attributes["action"] == f"{DEPLOYED_INBOX}/newsletter"
+    assert newsletter.attributes["data-scripted"] == "true"
+    assert newsletter.css_first('input[name="page"]').attributes["value"] == "artikler/forhandling-uten-rabattpanikk/"
+    policy = csp(real_site)
+    assert policy["form-action"] == policy["connect-src"] == f"'self' {DEPLOYED_INBOX}"
+    assert policy["frame-src"] == "'none'"
+    assert not page.css(".md-consent")  # nothing from another host, so no consent dialog
+
+
+@pytest.mark.parametrize(("path", "heading"), [("takk/index.html", "Takk for forespørselen"),
+                                               ("sjekk-innboksen/index.html", "Sjekk innboksen din for å bekrefte")])
+def test_real_site_has_the_inbox_thank_you_pages(real_site: Build, path: str, heading: str) -> None:
+    page = real_site.html(path)
+    assert page.css_first("h1").text(deep=False).strip() == heading
+    assert not page.css("section.hub-cta")
+    search = real_site.text("search/search_index.json")
+    assert heading not in search
+
+
+INBOX_EXTRA = {"inbox": "http://127.0.0.1:8001", "booking": {"provider": "inbox"}, "newsletter": {"provider": "inbox"}}
+
+
+def test_a_published_build_pointing_at_the_local_inbox_fails_in_strict_mode(small_site) -> None:
+    build = small_site(ARTICLE, extra=INBOX_EXTRA)
+    assert build.returncode != 0 and "Traceback" not in build.output
+    assert ("mkdocs.yml: extra.inbox is http://127.0.0.1:8001, the local preview's inbox, but site_url is "
+            "https://www.arcticsales.no/") in build.output
+    assert "Set HUB_INBOX_URL to the deployed inbox" in build.output
+
+
+def test_a_local_site_may_use_the_local_inbox(small_site) -> None:
+    build = small_site(ARTICLE, extra=INBOX_EXTRA, site_url="http://127.0.0.1:8000/")
+    assert build.returncode == 0, build.output
+    form = build.html("artikler/motebooking-pa-telefon/index.html").css_first("section.hub-cta--booking form")
+    assert form.attributes["action"] == "http://127.0.0.1:8001/booking"

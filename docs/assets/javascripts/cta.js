@@ -128,7 +128,8 @@
         var errors = serverErrors(form, body);
         done();
         if (errors.length) showErrors(form, errors);
-        else form.querySelector("[data-hub-errors]").textContent = FAILED;
+        // Our inbox explains refusals (too many posts, too large) in Norwegian; anything else gets ours.
+        else form.querySelector("[data-hub-errors]").textContent = (body && body.message) || FAILED;
       });
     }).catch(function () {
       done();

@@ -1,0 +1,129 @@
+"""Unit tests for the inbox's pure parts: validation, tokens, password hashes, the rate limiter, CSV cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from inbox import tokens, validation
+from inbox.app import RateLimiter, _csv_cell
+from inbox.mail import compose, retry_delay
+
+SECRET = b"k" * 32
+
+
+@pytest.mark.parametrize("address", ["kari@nordlys.no", "kari.nordmann+salg@nordlys.co.uk", "o'brien@firma.no",
+                                     "ola@bjørnøy.no", "a@b.io"])
+def test_valid_addresses(address: str) -> None:
+    assert validation.valid_email(address)
+
+
+@pytest.mark.parametrize("address", ["", "kari", "kari@", "@nordlys.no", "kari@nordlys", "kari@@nordlys.no",
+                                     "kari nordmann@nordlys.no", "kari@nordlys..no", ".kari@nordlys.no",
+                                     "kari.@nordlys.no", "ka..ri@nordlys.no", "kari@-nordlys.no", "kari@nordlys.n0",
+                                     "<kari>@nordlys.no", "k" * 65 + "@nordlys.no", "k@" + "n" * 250 + ".no"])
+def test_invalid_addresses(address: str) -> None:
+    assert not validation.valid_email(address)
+
+
+def test_clean_drops_control_and_direction_characters_and_normalises() -> None:
+    assert validation.clean("  Kari\t\u202eNordmann\x00  ") == "Kari Nordmann"
+    assert validation.clean("Bjo\u0308rn") == "Björn"  # NFC
+    assert validation.clean("a\r\n\r\n\r\n\r\nb  \n c", multiline=True) == "a\n\nb\n c"
+
+
+def test_validate_returns_clean_values_and_no_errors_for_a_good_form() -> None:
+    raw = {"name": ["  Kari  Nordmann "], "email": ["Kari@Nordlys.NO"], "consent": ["ja"], "website": [""],
+           "article": ["Coaching-I-Praksis"], "page": ["artikler/coaching-i-praksis/"], "form_token": ["abc-123_XYZ"]}
+    submission = validation.validate(validation.BOOKING, raw)
+    assert submission.ok and not submission.trapped
+    assert submission.values == {"name": "Kari Nordmann", "company": "", "email": "kari@nordlys.no", "phone": "",
+                                 "message": "", "article": "coaching-i-praksis", "page": "artikler/coaching-i-praksis/",
+                                 "form_token": "abc-123_XYZ"}
+
+
+@pytest.mark.parametrize(("field", "value", "kept"), [
+    ("article", "../../etc/passwd", ""), ("page", "//evil.example/", ""), ("page", "../x/", ""),
+    ("page", "https://evil.example/", ""), ("form_token", "short", ""), ("form_token", "x" * 101, ""),
+    ("form_token", "<script>", ""), ("article", "ok-slug", "ok-slug"), ("page", "", ""),
+])
+def test_hidden_fields_are_kept_only_when_well_formed(field: str, value: str, kept: str) -> None:
+    raw = {"name": ["K"], "email": ["k@n.no"], "consent": ["ja"], field: [value]}
+    assert validation.validate(validation.BOOKING, raw).values[field] == kept
+
+
+def test_a_filled_honeypot_marks_the_submission_and_hides_errors() -> None:
+    submission = validation.validate(validation.NEWSLETTER, {"website": ["http://spam"], "email": ["nope"]})
+    assert submission.trapped and submission.ok
+
+
+def test_form_token_is_the_forms_own_or_derived_from_content_and_hour() -> None:
+    own = validation.validate(validation.NEWSLETTER, {"email": ["a@b.no"], "consent": ["ja"],
+                                                     "form_token": ["token-123"]})
+    assert validation.form_token(own, "2026112710") == "token-123"
+    plain = validation.validate(validation.NEWSLETTER, {"email": ["a@b.no"], "consent": ["ja"]})
+    other = validation.validate(validation.NEWSLETTER, {"email": ["c@b.no"], "consent": ["ja"]})
+    first = validation.form_token(plain, "2026112710")
+    assert first.startswith("auto-") and first == validation.form_token(plain, "2026112710")
+    assert first != validation.form_token(plain, "2026112711") != validation.form_token(other, "2026112711")
+
+
+def test_tokens_round_trip_and_reject_tampering_purpose_and_age() -> None:
+    signer = tokens.Signer(SECRET)
+    token = signer.sign("confirm", "kari@nordlys.no", now=1_000_000)
+    assert signer.verify("confirm", token, max_age=60, now=1_000_030) == "kari@nordlys.no"
+    with pytest.raises(tokens.ExpiredToken):
+        signer.verify("confirm", token, max_age=60, now=1_000_061)
+    with pytest.raises(tokens.BadToken):
+        signer.verify("unsubscribe", token, max_age=None)
+    payload, stamp, mac = token.split(".")
+    with pytest.raises(tokens.BadToken):
+        signer.verify("confirm", f"{payload}.{int(stamp) + 1000}.{mac}", max_age=60, now=1_000_030)
+    with pytest.raises(tokens.BadToken):
+        tokens.Signer(b"o" * 32).verify("confirm", token, max_age=None)
+    for broken in ("", "a.b", "a.b.c.d", "a.notanumber.c"):
+        with pytest.raises(tokens.BadToken):
+            signer.verify("confirm", broken, max_age=None)
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        tokens.Signer(b"short")
+
+
+def test_password_hashes_check_and_are_salted() -> None:
+    first, second = tokens.hash_password("hemmelig passord"), tokens.hash_password("hemmelig passord")
+    assert first != second and tokens.valid_password_hash(first)
+    assert tokens.check_password("hemmelig passord", first) and tokens.check_password("hemmelig passord", second)
+    assert not tokens.check_password("Hemmelig passord", first)
+    assert not tokens.check_password("x", "not-a-hash") and not tokens.check_password("x", "bcrypt$1$2$3$4$5")
+
+
+def test_rate_limiter_slides_per_key() -> None:
+    limiter = RateLimiter(2, window=60)
+    assert [limiter.allow("a", now=t) for t in (0, 1, 2)] == [True, True, False]
+    assert limiter.allow("b", now=2)
+    assert limiter.allow("a", now=60.5) and not limiter.allow("a", now=60.6)
+    assert all(RateLimiter(0).allow("a", now=t) for t in range(100))
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=SUM(A1)", "'=SUM(A1)"), ("+47 912", "'+47 912"), ("-1", "'-1"), ("@x", "'@x"), ("Kari", "Kari"),
+    (None, ""), (dt.datetime(2026, 11, 27, 10, 5, 3), "2026-11-27T10:05:03+00:00"),
+])
+def test_csv_cells_never_become_formulas(value, cell: str) -> None:
+    assert _csv_cell(value) == cell
+
+
+def test_retry_delay_grows_to_six_hours() -> None:
+    assert [retry_delay(n).total_seconds() / 60 for n in (0, 1, 2, 10, 20)] == [1, 2, 4, 360, 360]
+
+
+def test_composed_mail_is_utf8_with_unsubscribe_headers() -> None:
+    text = compose("Arctic Sales <post@arcticsales.no>", "ola@fjord.no", "Bekreft påmeldingen", "confirm.txt",
+                   unsubscribe="http://inbox/u?token=x", now=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc),
+                   confirm="http://inbox/c?token=y", hours=72)
+    assert "List-Unsubscribe: <http://inbox/u?token=x>" in text
+    assert "Subject: Bekreft =?utf-8?q?p=C3=A5meldingen?=" in text  # æøå encoded for every mail server
+    assert text.isascii()
