@@ -24,7 +24,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from hub import cards, frontmatter, seo
+from hub import cards, frontmatter, mdcache, seo
 
 log = logging.getLogger("mkdocs.hooks.seo")
 
@@ -85,8 +85,7 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def _cache_dir(config: MkDocsConfig) -> Path:
-    """``.cache/`` beside mkdocs.yml, or HUB_CACHE_DIR (the tests keep the repository clean with it)."""
-    return Path(os.environ.get("HUB_CACHE_DIR") or Path(os.path.dirname(config.config_file_path)) / ".cache")
+    return mdcache.cache_root(os.path.dirname(config.config_file_path))
 
 
 def _newest_article_date(docs: Path) -> dt.datetime | None:

@@ -13,7 +13,16 @@ Two costs grow with the number of articles (cProfile of a 1,000-article build):
   one whose membership test is a set lookup on object identity (the blog
   plugin's posts are unique objects; equality and identity agree).
 
-A third one is for the local preview of a large hub. `make serve` starts
+What does not change between builds is not converted again. Every page's
+Markdown (MkDocs' ``Page.render``) and every listing excerpt is kept in a
+persistent cache (``.cache/markdown.sqlite3``, hub/mdcache.py), keyed by the
+Markdown text, the page's address, the Markdown settings and the versions of
+the converting code, and checked against the links it resolved (another
+article renamed: convert again). Warnings the conversion logged are logged
+again on a hit, so `--strict` fails exactly as without the cache.
+HUB_MARKDOWN_CACHE=off switches it off.
+
+A last one is for the local preview of a large hub. `make serve` starts
 `mkdocs serve --dirty` once the hub has more than PREVIEW_FULL_REBUILD_LIMIT
 articles, so a save re-renders the saved page; Material still regenerates
 every listing page on each rebuild, so here listing pages that already exist
@@ -23,26 +32,37 @@ hub is served without --dirty and shows everything live.
 
 All of this reaches into Material's internals, so it is pinned: on any Material
 other than PINNED_MATERIAL this hook does nothing and says so, and
-tests/test_speed.py fails loudly. tests/test_speed.py also builds the same
-site with and without this hook and compares every page byte for byte.
+tests/test_speed.py fails loudly; the same goes for MkDocs' ``Page.render``
+(PINNED_MKDOCS). tests/test_speed.py also builds the same site with and
+without this hook, cold and warm, and compares every page byte for byte.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+from collections.abc import Iterator
+from importlib.metadata import version
 from typing import Any
 
+import markdown
 import material
+import mkdocs
 from material.plugins.blog.structure import Excerpt
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure import pages as mkdocs_pages
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
+
+from hub import mdcache
 
 log = logging.getLogger("mkdocs.hooks.speed")
 
 PINNED_MATERIAL = "9.8.2"
+PINNED_MKDOCS = "1.6.1"
 
 # Above this many articles the preview keeps existing listing pages on a save
 # (see above); HUB_PREVIEW_FULL_REBUILD_LIMIT overrides it (the tests use 1).
@@ -53,6 +73,11 @@ _DEFINITION = re.compile(r"^ {0,3}(\[[^\]^][^\]]*\]:\s*\S|\*\[[^\]]+\]:)")
 _FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 
 _ORIGINAL_RENDER = Excerpt.render
+_ORIGINAL_PAGE_RENDER = mkdocs_pages.Page.render
+
+# This build's Markdown cache and settings fingerprint; replaced in every on_config.
+_cache: mdcache.MarkdownCache | None = None
+_fingerprint = ""
 
 
 class PostList(list):
@@ -71,11 +96,11 @@ def _render_excerpt(self: Excerpt, page: Any, separator: str) -> None:
     markdown = self.post.markdown
     head, found, tail = markdown.partition(separator)
     if not found or _FOOTNOTE.search(markdown):
-        return _ORIGINAL_RENDER(self, page, separator)
+        return _cached_excerpt_render(self, page, separator)
     definitions = "\n".join(line for line in tail.splitlines() if _DEFINITION.match(line))
     self.post.markdown = f"{head}{separator}\n\n{definitions}\n"
     try:
-        _ORIGINAL_RENDER(self, page, separator)
+        _cached_excerpt_render(self, page, separator)
     finally:
         self.post.markdown = markdown
     # The excerpt is cut at the separator either way; «more» only tells the
@@ -83,16 +108,174 @@ def _render_excerpt(self: Excerpt, page: Any, separator: str) -> None:
     self.more = self.more or "\n"
 
 
+# -----------------------------------------------------------------------------
+# The Markdown cache
+# -----------------------------------------------------------------------------
+
+
+def _describe(file: File | None) -> tuple[str, str, bool] | None:
+    """What a link lookup answered, as far as the converted HTML and its warnings can tell."""
+    return None if file is None else (file.src_uri, file.url, file.inclusion.is_excluded())
+
+
+def _toc_tokens(links: Any) -> list[dict[str, Any]]:
+    return [{"name": link.title, "id": link.id, "level": link.level, "children": _toc_tokens(link.children)}
+            for link in links]
+
+
+class _Captured(logging.Handler):
+    """Collects what a conversion logs, to log it again when the result comes from the cache."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, int, str]] = []
+        self._seen: set[int] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if id(record) not in self._seen:
+            self._seen.add(id(record))
+            self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+@contextlib.contextmanager
+def _captured_logs() -> Iterator[list[tuple[str, int, str]]]:
+    handler = _Captured()
+    loggers = [logging.getLogger(), logging.getLogger("mkdocs")]  # `mkdocs` does not propagate to the root
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+def _replay(records: list[tuple[str, int, str]]) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).log(level, message)
+
+
+def _key(kind: str, *parts: str) -> str:
+    level = str(logging.getLogger("mkdocs").getEffectiveLevel())
+    return mdcache.digest(kind, _fingerprint, level, *parts)
+
+
+def _cached_page_render(self: mkdocs_pages.Page, config: MkDocsConfig, files: Files) -> None:
+    """MkDocs' Page.render, from the cache when the same Markdown was converted with the same links before."""
+    if _cache is None or self.markdown is None:
+        return _ORIGINAL_PAGE_RENDER(self, config, files)
+    key = _key("page", self.markdown, self.file.src_uri, self.file.url, str(self.file.inclusion))
+    hit = _cache.get(key, lambda path: _describe(files.get_file_from_path(path)))
+    if hit is not None:
+        self.content, self.toc = hit["content"], get_toc(hit["toc"])
+        self._title_from_render, self.present_anchor_ids = hit["title"], set(hit["anchors"])
+        if mkdocs_pages.log.getEffectiveLevel() > logging.DEBUG:
+            self.links_to_anchors = {self.file if src == self.file.src_uri else files.get_file_from_path(src): anchors
+                                     for src, anchors in hit["links"].items()}
+        _replay(hit["logs"])
+        return None
+    recorder = mdcache.Recorder(files, _describe)
+    with _captured_logs() as records:
+        _ORIGINAL_PAGE_RENDER(self, config, recorder)  # type: ignore[arg-type]
+    links = {file.src_uri: anchors for file, anchors in (getattr(self, "links_to_anchors", None) or {}).items()}
+    _cache.put(key, {"content": self.content, "toc": _toc_tokens(self.toc), "title": self._title_from_render,
+                     "anchors": sorted(self.present_anchor_ids), "links": links, "logs": records},
+               recorder.dependencies)
+    return None
+
+
+def _cached_excerpt_render(self: Excerpt, page: Any, separator: str) -> None:
+    """Material's Excerpt.render, from the cache for the same excerpt on the same listing page."""
+    if _cache is None:
+        return _ORIGINAL_RENDER(self, page, separator)
+    post = self.post
+    key = _key("excerpt", post.markdown, post.title, str(bool(post._title_from_render)), post.url, page.url,
+               separator, self.file.src_uri, str(self.file.inclusion))
+    relpath = self.md.treeprocessors["relpath"]
+    files = relpath.files
+    hit = _cache.get(key, lambda path: _describe(files.get_file_from_path(path)))
+    if hit is not None:
+        self.markdown = post.markdown if post._title_from_render else f"# {post.title}\n\n{post.markdown}"
+        self.content, self.toc = hit["content"], get_toc(hit["toc"])
+        if hit["more"] is not None:
+            self.more = hit["more"]
+        _replay(hit["logs"])
+        return None
+    recorder = relpath.files = mdcache.Recorder(files, _describe)
+    more_before, self.more = self.more, None
+    try:
+        with _captured_logs() as records:
+            _ORIGINAL_RENDER(self, page, separator)
+    finally:
+        relpath.files = files
+    more = self.more
+    if more is None:
+        self.more = more_before
+    _cache.put(key, {"content": self.content, "toc": _toc_tokens(self.toc), "more": more, "logs": records},
+               recorder.dependencies)
+    return None
+
+
+def _open_cache(config: MkDocsConfig) -> mdcache.MarkdownCache | None:
+    if os.environ.get("HUB_MARKDOWN_CACHE", "on").lower() in {"off", "0", "no", "false"}:
+        return None
+    root = mdcache.cache_root(os.path.dirname(config.config_file_path))
+    return mdcache.MarkdownCache(root / "markdown.sqlite3")
+
+
+def _settings_fingerprint(config: MkDocsConfig) -> str:
+    versions = [version(name) for name in ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material")]
+    return mdcache.digest(str(mdcache.FORMAT), *versions, mdcache.stable(config.markdown_extensions),
+                          mdcache.stable(config.mdx_configs), mdcache.stable(config.validation),
+                          str(config.use_directory_urls), mdcache.stable(_cached_page_render),
+                          mdcache.stable(_cached_excerpt_render), mdcache.stable(_render_excerpt))
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Switch the excerpt speed-up on, when Material is the version it was written for."""
+    """Switch the speed-ups on, when Material and MkDocs are the versions they were written for."""
+    global _cache
     Excerpt.render = _ORIGINAL_RENDER
-    if material.__version__ != PINNED_MATERIAL:
-        log.info("speed-ups off: written for mkdocs-material %s, found %s", PINNED_MATERIAL, material.__version__)
+    mkdocs_pages.Page.render = _ORIGINAL_PAGE_RENDER
+    if _cache is not None:
+        _cache.close()
+        _cache = None
+    if material.__version__ != PINNED_MATERIAL or mkdocs.__version__ != PINNED_MKDOCS:
+        log.info("speed-ups off: written for mkdocs-material %s and mkdocs %s, found %s and %s", PINNED_MATERIAL,
+                 PINNED_MKDOCS, material.__version__, mkdocs.__version__)
         return config
     blog = config.plugins.get("material/blog")
     if blog is not None and not _excerpts_in_toc(blog.config):
         Excerpt.render = _render_excerpt
+    _cache = _open_cache(config)
+    if _cache is not None:
+        mkdocs_pages.Page.render = _cached_page_render
     return config
+
+
+# Last: every hook and plugin has had its say about the Markdown settings.
+@event_priority(-100)
+def on_pre_build(config: MkDocsConfig) -> None:
+    global _fingerprint
+    _fingerprint = _settings_fingerprint(config)
+
+
+@event_priority(-100)
+def on_post_build(config: MkDocsConfig) -> None:
+    """Keep only what this build used (a --dirty preview renders a few pages, so it keeps everything)."""
+    global _cache
+    if _cache is None:
+        return
+    removed = 0 if _dirty_serve else _cache.prune()
+    log.debug("markdown cache: %d hits, %d conversions, %d entries dropped", _cache.hits, _cache.misses, removed)
+    _cache.close()
+    _cache = None
+
+
+def on_build_error(error: Exception) -> None:
+    global _cache
+    if _cache is not None:
+        _cache.close()
+        _cache = None
 
 
 _dirty_serve = False

@@ -69,11 +69,13 @@ class Build:
         return sorted(path for path in self.site.rglob("*") if path.is_file())
 
 
-def run_mkdocs(config: Path, site: Path) -> Build:
+def run_mkdocs(config: Path, site: Path, env: dict[str, str] | None = None, strict: bool = True) -> Build:
     """Run the real CLI, as staff and CI do, so errors are seen exactly as printed."""
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
-        capture_output=True, text=True, env=MKDOCS_ENV, cwd=site.parent, timeout=600,  # caches stay out of the repo
+        [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "--config-file", str(config),
+         "--site-dir", str(site)],
+        capture_output=True, text=True, env={**MKDOCS_ENV, **(env or {})}, cwd=site.parent,
+        timeout=600,  # caches stay out of the repo
     )
     return Build(result.returncode, result.stdout + result.stderr, site)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
+import sqlite3
 import time
 import urllib.request
 import inspect
@@ -38,30 +40,85 @@ def files() -> dict[str, str]:
     return found
 
 
-def build(root: Path, with_speed: bool):
+def build(root: Path, with_speed: bool, cache: Path | None = None, site: str = "site"):
     config = write_site(root, files())
     if not with_speed:
         settings = site_config()
         settings["hooks"] = [hook for hook in settings["hooks"] if not hook.endswith(SPEED)]
         config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-    result = run_mkdocs(config, root / "site")
+    result = run_mkdocs(config, root / site, env={"HUB_CACHE_DIR": str(cache or root / "cache")})
     assert result.returncode == 0, result.output
     return result
 
 
-def test_output_is_unchanged_by_the_speed_ups(tmp_path: Path) -> None:
-    fast, plain = build(tmp_path / "fast", True), build(tmp_path / "plain", False)
-    fast_files = sorted(path.relative_to(fast.site) for path in fast.files())
-    assert fast_files == sorted(path.relative_to(plain.site) for path in plain.files())
-    differing = [str(path) for path in fast_files
-                 if (fast.site / path).read_bytes() != (plain.site / path).read_bytes()]
-    assert differing == []
-    listing = fast.html("artikler/kategori/coaching/index.html").text()
+def differences(one, other) -> list[str]:
+    paths = sorted(path.relative_to(one.site) for path in one.files())
+    assert paths == sorted(path.relative_to(other.site) for path in other.files())
+    return [str(path) for path in paths if (one.site / path).read_bytes() != (other.site / path).read_bytes()]
+
+
+def test_output_is_unchanged_by_the_speed_ups_cold_and_warm(tmp_path: Path) -> None:
+    plain = build(tmp_path / "plain", False)
+    # Separate copies of the sources: Material writes artikler/index.md into the first one it builds.
+    cold = build(tmp_path / "cold", True, cache=tmp_path / "cache")
+    warm = build(tmp_path / "warm", True, cache=tmp_path / "cache")
+    assert differences(cold, plain) == [] and differences(warm, plain) == []
+    listing = cold.html("artikler/kategori/coaching/index.html").text()
     assert "Se metoden" in listing and "Avsnitt 7" not in listing
+    assert (tmp_path / "cache" / "markdown.sqlite3").exists()
 
 
-# The Material internals the speed-ups rely on, as shipped in 9.8.2.
+def test_a_warm_build_serves_pages_from_the_cache(tmp_path: Path) -> None:
+    """Mark every cached result; the warm build must show the mark (so the test above compares real hits)."""
+    build(tmp_path / "cold", True, cache=tmp_path / "cache")
+    database = sqlite3.connect(tmp_path / "cache" / "markdown.sqlite3")
+    with database:
+        for key, value in database.execute("SELECT key, value FROM entries").fetchall():
+            entry = pickle.loads(value)
+            entry["value"]["content"] = entry["value"]["content"].replace("Avsnitt 7", "Fra hurtigbufferen")
+            database.execute("UPDATE entries SET value = ? WHERE key = ?", (pickle.dumps(entry), key))
+    database.close()
+    warm = build(tmp_path / "warm", True, cache=tmp_path / "cache")
+    assert "Fra hurtigbufferen" in warm.text("artikler/lang/index.html")
+
+
+def cached_build(root: Path, pages: dict[str, str], strict: bool = True):
+    config = write_site(root, pages)
+    return run_mkdocs(config, root / "site", env={"HUB_CACHE_DIR": str(root / "cache")}, strict=strict)
+
+
+def test_a_cached_page_follows_the_article_it_links_to(tmp_path: Path) -> None:
+    """Rename the target of a link: the page linking to it is converted again, never served stale."""
+    linking = article("Lenker", "Les [den andre](b.md) og [avsnittet](b.md#mer).", slug="lenker")
+    pages = {"artikler/posts/a.md": linking,
+             "artikler/posts/b.md": article("Den andre", "Tekst.\n\n## Mer\n\nMer.", slug="den-andre")}
+    first = cached_build(tmp_path, pages)
+    assert first.returncode == 0, first.output
+    assert first.html("artikler/lenker/index.html").css_first("article a[href$='#mer']").attributes["href"] == (
+        "../den-andre/#mer")
+    pages["artikler/posts/b.md"] = article("Den andre", "Tekst.\n\n## Mer\n\nMer.", slug="nytt-navn")
+    second = cached_build(tmp_path, pages)
+    assert second.returncode == 0, second.output
+    assert second.html("artikler/lenker/index.html").css_first("article a[href$='#mer']").attributes["href"] == (
+        "../nytt-navn/#mer")
+
+
+def test_warnings_come_back_from_the_cache_so_strict_still_fails(tmp_path: Path) -> None:
+    pages = {"artikler/posts/a.md": article("Brutt", "Se [borte](borte.md) og [anker](b.md#finnes-ikke).", slug="a"),
+             "artikler/posts/b.md": article("Mål", "Tekst.", slug="b")}
+    lenient = cached_build(tmp_path, pages, strict=False)
+    assert lenient.returncode == 0, lenient.output
+    for attempt in ("first", "cached"):
+        strict = cached_build(tmp_path, pages)
+        assert strict.returncode != 0, attempt
+        assert "contains a link 'borte.md', but the target 'artikler/posts/borte.md' is not found" in strict.output
+        assert "contains a link 'b.md#finnes-ikke', but the doc 'artikler/posts/b.md' does not contain an anchor " \
+               "'#finnes-ikke'" in strict.output
+
+
+# The Material and MkDocs internals the speed-ups rely on, as shipped in 9.8.2 and 1.6.1.
 EXCERPT_RENDER = "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a"
+PAGE_RENDER = "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6"
 
 
 def test_material_is_the_version_the_speed_ups_were_written_for() -> None:
@@ -73,6 +130,18 @@ def test_material_is_the_version_the_speed_ups_were_written_for() -> None:
     digest = hashlib.sha256(inspect.getsource(Excerpt.render).encode()).hexdigest()
     assert digest == EXCERPT_RENDER, "Material's Excerpt.render changed: re-check hooks/speed.py"
     assert "if page not in self.blog.posts:" in inspect.getsource(BlogPlugin.on_page_markdown)
+
+
+def test_mkdocs_is_the_version_the_markdown_cache_was_written_for() -> None:
+    import mkdocs
+    from mkdocs.structure.pages import Page
+    from speed import PINNED_MKDOCS
+
+    assert mkdocs.__version__ == PINNED_MKDOCS, (
+        f"mkdocs is {mkdocs.__version__}; the Markdown cache in hooks/speed.py was written for {PINNED_MKDOCS}. "
+        "Re-check what Page.render sets on the page, then update both pins")
+    digest = hashlib.sha256(inspect.getsource(Page.render).encode()).hexdigest()
+    assert digest == PAGE_RENDER, "MkDocs' Page.render changed: re-check the Markdown cache in hooks/speed.py"
 
 
 def test_post_list_membership_is_by_identity() -> None:
