@@ -22,6 +22,12 @@ article renamed: convert again). Warnings the conversion logged are logged
 again on a hit, so `--strict` fails exactly as without the cache.
 HUB_MARKDOWN_CACHE=off switches it off.
 
+Material renders the whole navigation for every page, though it differs only
+where the page sits in it. Here the navigation is rendered once for each
+distinct state: which items are active, and the relative address of every
+item from the page. Pages that are themselves in the navigation (their table
+of contents is drawn inside it) are rendered as before.
+
 A last one is for the local preview of a large hub. `make serve` starts
 `mkdocs serve --dirty` once the hub has more than PREVIEW_FULL_REBUILD_LIMIT
 articles, so a save re-renders the saved page; Material still regenerates
@@ -56,6 +62,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure import pages as mkdocs_pages
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import normalize_url
 
 from hub import mdcache
 
@@ -214,6 +221,57 @@ def _cached_excerpt_render(self: Excerpt, page: Any, separator: str) -> None:
     _cache.put(key, {"content": self.content, "toc": _toc_tokens(self.toc), "more": more, "logs": records},
                recorder.dependencies)
     return None
+
+
+# -----------------------------------------------------------------------------
+# The navigation, once per distinct state
+# -----------------------------------------------------------------------------
+
+
+def _nav_items(items: list[Any]) -> Iterator[Any]:
+    for item in items:
+        yield item
+        yield from _nav_items(getattr(item, "children", None) or [])
+
+
+def _nav_key(context: Any) -> tuple[Any, ...] | None:
+    """Everything partials/nav.html reads that changes from page to page; None where it reads more."""
+    page, nav = context.get("page"), context.get("nav")
+    if page is None or nav is None:
+        return None
+    items = list(_nav_items(nav.items))
+    if any(item is page or page in (getattr(item, "pages", None) or ()) for item in items):
+        return None  # the page's own table of contents is drawn inside the navigation
+    base = context.get("base_url")
+    config = context.get("config")
+    homepage = config.extra.get("homepage") or (nav.homepage.url if nav.homepage else "")
+    urls = [getattr(item, "url", None) for item in items] + [homepage, config.theme.get("logo") or ""]
+    return (tuple(bool(item.active) for item in items),
+            tuple(None if url is None else normalize_url(str(url), page=page, base=base) for url in urls))
+
+
+def _cache_navigation(env: Any) -> None:
+    template = env.get_template("partials/nav.html")
+    render = template.root_render_func
+    rendered: dict[tuple[Any, ...], str] = {}  # lives as long as this environment: one build
+
+    def root_render_func(context: Any) -> Iterator[str]:
+        key = _nav_key(context)
+        if key is None:
+            yield from render(context)
+            return
+        if key not in rendered:
+            rendered[key] = "".join(render(context))
+        yield rendered[key]
+
+    template.root_render_func = root_render_func
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    """Render the navigation once per distinct state (pinned like the rest)."""
+    if material.__version__ == PINNED_MATERIAL and mkdocs.__version__ == PINNED_MKDOCS:
+        _cache_navigation(env)
+    return env
 
 
 def _open_cache(config: MkDocsConfig) -> mdcache.MarkdownCache | None:

@@ -16,7 +16,7 @@ import yaml
 from material.plugins.blog.plugin import BlogPlugin
 from material.plugins.blog.structure import Excerpt
 
-from conftest import article, run_mkdocs, serving, site_config, write_site
+from conftest import REPO, _ConfigLoader, article, run_mkdocs, serving, site_config, write_site
 
 SPEED = "hooks/speed.py"
 
@@ -188,3 +188,41 @@ def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) ->
             assert "Tittel a" in listing and "Tittel endret" not in listing
         else:
             assert "Tittel endret" in listing
+
+
+def test_the_real_site_is_unchanged_by_the_speed_ups(tmp_path: Path, real_site) -> None:
+    """The project's own navigation, listings and pages, built without hooks/speed.py, match the real build."""
+    settings = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    settings["hooks"] = [str(REPO / hook) for hook in settings["hooks"] if not hook.endswith(SPEED)]
+    settings["theme"]["custom_dir"] = str(REPO / "overrides")
+    settings["docs_dir"] = str(REPO / "docs")
+    settings.pop("watch", None)
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    plain = run_mkdocs(config, tmp_path / "site")
+    assert plain.returncode == 0, plain.output
+    assert differences(real_site, plain) == []
+
+
+def test_navigation_rendered_once_per_state_matches_every_page(tmp_path: Path) -> None:
+    """Pages outside the navigation at different depths share no navigation by mistake."""
+    pages = {**files(),
+             "om.md": "---\ntitle: Om\ndescription: Om oss.\n---\n\n# Om\n",
+             "takk.md": "---\ntitle: Takk\ndescription: Takk.\n---\n\n# Takk\n",
+             "juridisk/vilkar.md": "---\ntitle: Vilkår\ndescription: Vilkår.\n---\n\n# Vilkår\n",
+             "juridisk/mer/personvern.md": "---\ntitle: Personvern\ndescription: P.\n---\n\n# Personvern\n"}
+    nav = [{"Hjem": "index.md"}, {"Artikler": ["artikler/index.md"]}, {"Om oss": "om.md"}]
+    builds = []
+    for name, with_speed in (("fast", True), ("plain", False)):
+        config = write_site(tmp_path / name, pages, nav=nav, not_in_nav="/takk.md\n/juridisk/\n")
+        if not with_speed:
+            settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+            settings["hooks"] = [hook for hook in settings["hooks"] if not hook.endswith(SPEED)]
+            config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+        (tmp_path / name / "docs/artikler/index.md").write_text("# Artikler\n", encoding="utf-8")
+        result = run_mkdocs(config, tmp_path / name / "site", env={"HUB_CACHE_DIR": str(tmp_path / name / "c")})
+        assert result.returncode == 0, result.output
+        builds.append(result)
+    assert differences(*builds) == []
+    link = builds[0].html("juridisk/mer/personvern/index.html").css_first("nav.md-nav--primary a[href$='om/']")
+    assert link.attributes["href"] == "../../../om/"
