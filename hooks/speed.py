@@ -53,7 +53,6 @@ from collections.abc import Iterator
 from importlib.metadata import version
 from typing import Any
 
-import markdown
 import material
 import mkdocs
 from material.plugins.blog.structure import Excerpt

@@ -146,7 +146,7 @@ class Inbox:
         self.forms = RateLimiter(settings.rate_limit)
         self.logins = RateLimiter(5 if settings.rate_limit else 0)
         self.wake = asyncio.Event()
-        self.allowed_origins = {settings.site_origin, origin(settings.public_url), *map(origin, settings.extra_origins)}
+        self.allowed_origins = {settings.site_origin, origin(settings.public_url)}
 
     # --- helpers ---------------------------------------------------------------
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .mail import Delivery, FolderDelivery
+from .mail import Delivery
 
 # The repository's git-ignored data folder: the SQLite file, the secret key, mail in local preview.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -30,7 +30,6 @@ class Settings:
     max_body: int = 16 * 1024         # bytes; larger posts get 413
     trust_proxy: bool = False         # take the client address from X-Forwarded-For (behind nginx etc.)
     session_hours: int = 8            # a staff login lasts this long
-    extra_origins: tuple[str, ...] = field(default=())
 
     @property
     def site_origin(self) -> str:
@@ -61,7 +60,3 @@ def load_secret(data_dir: Path) -> bytes:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip().encode("utf-8")
-
-
-def default_delivery(data_dir: Path) -> Delivery:
-    return FolderDelivery(data_dir / "mail")

@@ -219,3 +219,8 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+# The lead inbox's fixtures (database_url on SQLite and PostgreSQL, mailbox, make_inbox, inbox) live in
+# inbox_fixtures.py; importing them here makes them available to every test module.
+from inbox_fixtures import database_url, inbox, mailbox, make_inbox  # noqa: E402, F401

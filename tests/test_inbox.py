@@ -20,8 +20,7 @@ from conftest import free_port
 from inbox import store
 from inbox.app import create_app
 from inbox.mail import SMTPDelivery
-from inbox_fixtures import (INBOX, SITE, SITE_ORIGIN, body, database_url, links, log_in, mailbox,  # noqa: F401
-                            make_inbox, inbox, path_of, settings)
+from inbox_fixtures import INBOX, SITE, SITE_ORIGIN, body, links, log_in, path_of, settings
 
 BOOKING = {"name": "Kari Nordmann", "company": "Nordlys AS", "email": "kari@nordlys.no", "phone": "+47 912 34 567",
            "message": "Vi vil bli bedre på oppfølging.\nHar dere tid i mars?", "consent": "ja", "website": "",

@@ -13,8 +13,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from inbox import store
-from inbox_fixtures import (INBOX, PASSWORD, SITE_ORIGIN, database_url, log_in, mailbox, make_inbox,  # noqa: F401
-                            inbox)
+from inbox_fixtures import INBOX, PASSWORD, SITE_ORIGIN, log_in
 from test_inbox import BOOKING, JSON, SIGNUP, staff_rows
 
 HOSTILE = [

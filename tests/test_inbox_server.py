@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from conftest import REPO
 from inbox import store, tokens
-from inbox_fixtures import SITE, SITE_ORIGIN, database_url, inbox_server  # noqa: F401
+from inbox_fixtures import SITE, SITE_ORIGIN, inbox_server
 
 
 def run_inbox(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:
