@@ -18,6 +18,13 @@ BASED_ON = {
     "partials/consent.html": "2ba7f1d07d58ae11084092771d884230164a0fc538ad63b087776fcff0174c70",  # partials/consent.html
     "blog.html": "02cf7095d8fad22fa7ec289da043d89a7fb92c6ee68681cf3d67f4605fc1b667",             # author.html
     "blog-post.html": "d1a725d4b5fe7c7596ebed76ed29e3c198390575baefe9f019715ea25761916a",        # article.html
+    "partials/languages/nb.html":
+        "4c9dc198d9c95648c9b55b18d007fc355d3e3eafaa7851671776e9d5a256f6c0",                       # same path
+    # hooks/speed.py renders the navigation once per state from what these read (_nav_key).
+    "partials/nav.html": "af33f6e032f632eb055c365eb5f1a975bf8456152fa768e69a1aad6d470b843f",
+    "partials/nav-item.html": "89895208f22d68ce405a4bcb6649b9150eba5bbb04663a6cb3f93f02daf1d2f7",
+    "partials/logo.html": "e0925ef6c190174a5162ed1ecc55295016dd8a7beec3018db3e04aac283a2dd9",
+    "partials/language.html": "3a44516f305006ac794f51a45ad7b532cf270916d8e92e8c42784e58b2eff0a3",  # imports nb.html
 }
 
 
