@@ -146,6 +146,7 @@ class Inbox:
         self.forms = RateLimiter(settings.rate_limit)
         self.logins = RateLimiter(5 if settings.rate_limit else 0)
         self.wake = asyncio.Event()
+        self.stopping = False
         self.allowed_origins = {settings.site_origin, origin(settings.public_url)}
 
     # --- helpers ---------------------------------------------------------------
@@ -434,14 +435,17 @@ class Inbox:
 
     async def deliver_mail(self) -> None:
         """Deliver the outbox: now when a submission wakes us, else every few seconds."""
-        while True:
+        while not self.stopping:
             self.wake.clear()
             try:
                 await self.drain()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
                 log.exception("The outbox could not be read; trying again shortly")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the event is set, and the worker would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=5)
+                async with asyncio.timeout(5):
+                    await self.wake.wait()
 
     async def drain(self) -> None:
         for item in await self.db(store.due_mail, _now()):
@@ -456,7 +460,7 @@ class Inbox:
                 await self.db(store.mail_sent, item["id"])
 
     async def enforce_retention(self) -> None:
-        while True:
+        while not self.stopping:
             try:
                 removed = await self.db(store.purge, _now(), dt.timedelta(days=self.settings.retention_days),
                                         dt.timedelta(hours=self.settings.confirm_hours))
@@ -510,6 +514,8 @@ def create_app(settings: Settings) -> ASGIApp:
         try:
             yield
         finally:
+            inbox.stopping = True  # the loops end even if a cancellation were lost
+            inbox.wake.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
