@@ -84,7 +84,9 @@ def test_every_acknowledged_submission_survives_sigkill(tmp_path: Path, database
         threads = [threading.Thread(target=client, args=(number,)) for number in range(8)]
         for thread in threads:
             thread.start()
+        deadline = time.monotonic() + 60
         while len(acknowledged) < 150:
+            assert time.monotonic() < deadline, "the load never reached 150 answers"
             time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
