@@ -182,3 +182,28 @@ def check(page: Page, axe: Path, name: str) -> None:
     serious = [(violation["id"], [node["target"] for node in violation["nodes"]][:3])
                for violation in result["violations"] if violation["impact"] in {"serious", "critical"}]
     assert serious == [], f"{name}: {json.dumps(serious)}"
+
+
+def test_a_refusal_from_the_inbox_is_shown_in_norwegian_and_keeps_the_input(browser, tmp_path) -> None:
+    """Over the rate limit, the script shows the inbox's own message next to the form; nothing typed is lost."""
+    with serve_folder(tmp_path / "site") as site_url:
+        env = {"INBOX_STAFF_PASSWORD_HASH": PASSWORD_HASH, "INBOX_SMTP_HOST": ""}
+        with inbox_server("", site_url, tmp_path / "data", "--rate-limit", "1", env=env) as (inbox_url, _p, _l):
+            build(tmp_path, inbox_url)
+            context = browser.new_context(**PHONE)
+            try:
+                page = context.new_page()
+                for attempt, address in enumerate(("en@fjord.no", "to@fjord.no")):
+                    page.goto(f"{site_url}artikler/{SLUG}/")
+                    newsletter = page.locator("section.hub-cta--newsletter")
+                    newsletter.get_by_label("E-post", exact=True).fill(address)
+                    newsletter.get_by_label(re.compile("Ja, send meg nyhetsbrevet")).check()
+                    newsletter.get_by_role("button", name="Meld meg på").click()
+                    if attempt == 0:
+                        expect(newsletter.get_by_role("status")).to_contain_text("Sjekk innboksen din")
+                expect(newsletter.locator("[data-hub-errors]")).to_have_text(
+                    "Du har sendt mange skjemaer på kort tid. Vent et minutt og prøv igjen.")
+                expect(newsletter.get_by_label("E-post", exact=True)).to_have_value("to@fjord.no")
+                expect(newsletter.get_by_role("button", name="Meld meg på")).to_be_enabled()
+            finally:
+                context.close()
