@@ -139,8 +139,6 @@
 
   function setUpForm(form) {
     form.noValidate = true;
-    var formToken = form.elements.namedItem("form_token");
-    if (formToken && !formToken.value) formToken.value = token();
     form.addEventListener("submit", function (event) {
       var button = form.querySelector("[type=submit]");
       clearErrors(form);
@@ -163,6 +161,10 @@
       }
       if (form.getAttribute("data-scripted") === "true") {
         event.preventDefault();
+        // One token per form view, made at the first send (not at load: the first call into the
+        // browser's random generator is a long task on a slow phone): a resend is stored once.
+        var formToken = form.elements.namedItem("form_token");
+        if (formToken && !formToken.value) formToken.value = token();
         send(form, button);
       } else {
         // A provider's own form: the browser posts it; the button stays off so it posts once.
