@@ -24,7 +24,6 @@ from mkdocs.structure.pages import Page
 from hub import cta, headers
 
 NGINX_SNIPPET = "nginx-security-headers.conf"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 log = logging.getLogger("mkdocs.hooks.cta")
 
@@ -59,7 +58,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def _check_inbox_is_public(inbox: str | None, config: MkDocsConfig) -> None:
     """A published site whose forms post to 127.0.0.1 would lose every submission: say so (strict fails)."""
     site_host = urlsplit(config.site_url or "").hostname or ""
-    if _command != "serve" and inbox and urlsplit(inbox).hostname in LOCAL_HOSTS and site_host not in LOCAL_HOSTS:
+    if _command != "serve" and inbox and urlsplit(inbox).hostname in cta.LOCAL_HOSTS \
+            and site_host not in cta.LOCAL_HOSTS:
         log.warning("mkdocs.yml: extra.inbox is %s, the local preview's inbox, but site_url is %s. Readers' forms "
                     "would post to their own machine. Set HUB_INBOX_URL to the deployed inbox "
                     "(for example HUB_INBOX_URL=https://innboks.arcticsales.no make build).", inbox, config.site_url)

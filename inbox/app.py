@@ -87,6 +87,11 @@ class _TooLarge(Exception):
     pass
 
 
+async def _read_form(request: Request, limit: int) -> dict[str, list[str]]:
+    """The posted fields; _TooLarge over *limit*, ValueError when not UTF-8 or too many fields."""
+    return parse_qs((await _read_body(request, limit)).decode("utf-8"), keep_blank_values=True, max_num_fields=40)
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, refusing more than *limit* bytes whether or not Content-Length tells the truth."""
     declared = request.headers.get("content-length", "")
@@ -191,8 +196,7 @@ class Inbox:
         if refused:
             return refused
         try:
-            raw = parse_qs((await _read_body(request, self.settings.max_body)).decode("utf-8"),
-                           keep_blank_values=True, max_num_fields=40)
+            raw = await _read_form(request, self.settings.max_body)
         except _TooLarge:
             return self.problem(request, wants_json, 413, "Skjemaet er for stort. Korte ned meldingen og prøv igjen.")
         except ValueError:  # not UTF-8, or too many fields
@@ -340,7 +344,7 @@ class Inbox:
             return self.page("message.html", 401, title="Du er ikke logget inn",
                              text="Logg inn på ansattsiden først.", link=self.url("/staff/login"), link_text="Logg inn")
         try:
-            raw = parse_qs((await _read_body(request, 4096)).decode("utf-8"), keep_blank_values=True)
+            raw = await _read_form(request, 4096)
         except (_TooLarge, ValueError):
             return self.page("message.html", 400, title="Ugyldig forespørsel", text="Skjemaet kunne ikke leses.")
         fields = {key: values[0] for key, values in raw.items()}
@@ -360,7 +364,7 @@ class Inbox:
             return self.page("login.html", 429, configured=True,
                              error="For mange forsøk. Vent et minutt og prøv igjen.")
         try:
-            raw = parse_qs((await _read_body(request, 4096)).decode("utf-8"))
+            raw = await _read_form(request, 4096)
         except (_TooLarge, ValueError):
             raw = {}
         password = (raw.get("password") or [""])[0]

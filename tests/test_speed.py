@@ -16,7 +16,7 @@ import yaml
 from material.plugins.blog.plugin import BlogPlugin
 from material.plugins.blog.structure import Excerpt
 
-from conftest import REPO, _ConfigLoader, article, run_mkdocs, serving, site_config, write_site
+from conftest import REPO, _ConfigLoader, article, run_mkdocs, serving, write_site
 
 SPEED = "hooks/speed.py"
 
@@ -40,10 +40,11 @@ def files() -> dict[str, str]:
     return found
 
 
-def build(root: Path, with_speed: bool, cache: Path | None = None, site: str = "site"):
-    config = write_site(root, files())
+def build(root: Path, with_speed: bool, cache: Path | None = None, site: str = "site",
+          pages: dict[str, str] | None = None, **config_overrides: object):
+    config = write_site(root, pages or files(), **config_overrides)
     if not with_speed:
-        settings = site_config()
+        settings = yaml.safe_load(config.read_text(encoding="utf-8"))
         settings["hooks"] = [hook for hook in settings["hooks"] if not hook.endswith(SPEED)]
         config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     result = run_mkdocs(config, root / site, env={"HUB_CACHE_DIR": str(cache or root / "cache")})
@@ -210,19 +211,11 @@ def test_navigation_rendered_once_per_state_matches_every_page(tmp_path: Path) -
              "om.md": "---\ntitle: Om\ndescription: Om oss.\n---\n\n# Om\n",
              "takk.md": "---\ntitle: Takk\ndescription: Takk.\n---\n\n# Takk\n",
              "juridisk/vilkar.md": "---\ntitle: Vilkår\ndescription: Vilkår.\n---\n\n# Vilkår\n",
-             "juridisk/mer/personvern.md": "---\ntitle: Personvern\ndescription: P.\n---\n\n# Personvern\n"}
+             "juridisk/mer/personvern.md": "---\ntitle: Personvern\ndescription: P.\n---\n\n# Personvern\n",
+             "artikler/index.md": "# Artikler\n"}
     nav = [{"Hjem": "index.md"}, {"Artikler": ["artikler/index.md"]}, {"Om oss": "om.md"}]
-    builds = []
-    for name, with_speed in (("fast", True), ("plain", False)):
-        config = write_site(tmp_path / name, pages, nav=nav, not_in_nav="/takk.md\n/juridisk/\n")
-        if not with_speed:
-            settings = yaml.safe_load(config.read_text(encoding="utf-8"))
-            settings["hooks"] = [hook for hook in settings["hooks"] if not hook.endswith(SPEED)]
-            config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-        (tmp_path / name / "docs/artikler/index.md").write_text("# Artikler\n", encoding="utf-8")
-        result = run_mkdocs(config, tmp_path / name / "site", env={"HUB_CACHE_DIR": str(tmp_path / name / "c")})
-        assert result.returncode == 0, result.output
-        builds.append(result)
+    builds = [build(tmp_path / name, with_speed, pages=pages, nav=nav, not_in_nav="/takk.md\n/juridisk/\n")
+              for name, with_speed in (("fast", True), ("plain", False))]
     assert differences(*builds) == []
     link = builds[0].html("juridisk/mer/personvern/index.html").css_first("nav.md-nav--primary a[href$='om/']")
     assert link.attributes["href"] == "../../../om/"
