@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -46,6 +47,7 @@ SUCCESS = {
     "newsletter": "Sjekk innboksen din for å bekrefte. Vi har sendt deg en e-post med en lenke.",
 }
 STATUS_LABELS = {"ny": "Ny", "kontaktet": "Kontaktet", "avsluttet": "Avsluttet"}
+OSLO = ZoneInfo("Europe/Oslo")  # staff read times in Norwegian time (tzdata is pinned for machines without it)
 
 _pages = Environment(loader=PackageLoader("inbox", "templates"), autoescape=select_autoescape(default=True),
                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -495,15 +497,9 @@ def _csv(filename: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> R
 def _format_time(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
-    local = store.utc(moment).astimezone(_OSLO)
+    local = store.utc(moment).astimezone(OSLO)
     return local.strftime("%d.%m.%Y %H:%M")
 
-
-try:
-    from zoneinfo import ZoneInfo
-    _OSLO: dt.tzinfo = ZoneInfo("Europe/Oslo")
-except Exception:  # noqa: BLE001 - no tz database: show UTC
-    _OSLO = dt.timezone.utc
 
 _pages.filters["time"] = _format_time
 
