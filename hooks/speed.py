@@ -22,6 +22,12 @@ article renamed: convert again). Warnings the conversion logged are logged
 again on a hit, so `--strict` fails exactly as without the cache.
 HUB_MARKDOWN_CACHE=off switches it off.
 
+Within one build an excerpt is shown on several listings (index pages,
+archive, categories), and its HTML differs between them only in the links
+that two tree processors make relative to the listing. Each excerpt is now
+parsed once per build; every listing runs only those last tree processors,
+the serializer and the postprocessors on a copy of the parsed tree.
+
 Material renders the whole navigation for every page, though it differs only
 where the page sits in it. Here the navigation is rendered once for each
 distinct state: which items are active, and the relative address of every
@@ -46,6 +52,7 @@ without this hook, cold and warm, and compares every page byte for byte.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import re
@@ -84,6 +91,10 @@ _ORIGINAL_PAGE_RENDER = mkdocs_pages.Page.render
 # This build's Markdown cache and settings fingerprint; replaced in every on_config.
 _cache: mdcache.MarkdownCache | None = None
 _fingerprint = ""
+# This build's parsed excerpts, by the excerpt's Markdown instance: (source, tree before the link processors).
+_parsed: dict[int, tuple[str, Any]] = {}
+# The tree processors that make an excerpt's links relative to the listing showing it (Material's names).
+_LISTING_PROCESSORS = ("excerpt", "relpath")
 
 
 class PostList(list):
@@ -100,8 +111,12 @@ class PostList(list):
 def _render_excerpt(self: Excerpt, page: Any, separator: str) -> None:
     """Convert only what an excerpt shows: the text before the separator, and the definitions it may use."""
     markdown = self.post.markdown
+    if _FOOTNOTE.search(markdown):
+        # Material never resets an excerpt's Markdown, so footnote ids count up from listing to listing
+        # (fnref:1, fnref2:1 …): such output depends on every earlier render, and is left to Material.
+        return _ORIGINAL_RENDER(self, page, separator)
     head, found, tail = markdown.partition(separator)
-    if not found or _FOOTNOTE.search(markdown):
+    if not found:
         return _cached_excerpt_render(self, page, separator)
     definitions = "\n".join(line for line in tail.splitlines() if _DEFINITION.match(line))
     self.post.markdown = f"{head}{separator}\n\n{definitions}\n"
@@ -190,10 +205,59 @@ def _cached_page_render(self: mkdocs_pages.Page, config: MkDocsConfig, files: Fi
     return None
 
 
+def _render_excerpt_once_parsed(self: Excerpt, page: Any, separator: str) -> None:
+    """Material 9.8.2's Excerpt.render, line for line, but converting with :func:`_convert_for_listing`."""
+    self.file.url = page.url
+    at = self.md.treeprocessors.get_index_for_name("excerpt")
+    processor = self.md.treeprocessors[at]
+    processor.base = page
+    self.markdown = self.post.markdown
+    if not self.post._title_from_render:
+        self.markdown = "\n\n".join([f"# {self.post.title}", self.markdown])
+    self.content = _convert_for_listing(self.md, self.markdown)
+    self.content, *more = self.content.split(separator, 1)
+    if more:
+        self.more = more[0]
+    self.toc = get_toc(getattr(self.md, "toc_tokens", []))
+    self.file.url = self.post.url
+
+
+def _convert_for_listing(md: Any, source: str) -> str:
+    """Markdown 3.11's ``Markdown.convert``, with everything before the listing's link processors done once."""
+    if not source.strip():
+        return ""
+    processors = list(md.treeprocessors)
+    split = min(md.treeprocessors.get_index_for_name(name) for name in _LISTING_PROCESSORS)
+    parsed = _parsed.get(id(md))
+    if parsed is None or parsed[0] != source:
+        md.lines = source.split("\n")
+        for preprocessor in md.preprocessors:
+            md.lines = preprocessor.run(md.lines)
+        root = md.parser.parseDocument(md.lines).getroot()
+        for treeprocessor in processors[:split]:
+            root = treeprocessor.run(root) or root
+        parsed = _parsed[id(md)] = (source, root)
+    root = copy.deepcopy(parsed[1])
+    for treeprocessor in processors[split:]:
+        root = treeprocessor.run(root) or root
+    output = md.serializer(root)
+    if md.stripTopLevelTags:
+        try:
+            start = output.index(f"<{md.doc_tag}>") + len(md.doc_tag) + 2
+            output = output[start:output.rindex(f"</{md.doc_tag}>")].strip()
+        except ValueError:
+            if not output.strip().endswith(f"<{md.doc_tag} />"):
+                raise
+            output = ""
+    for postprocessor in md.postprocessors:
+        output = postprocessor.run(output)
+    return output.strip()
+
+
 def _cached_excerpt_render(self: Excerpt, page: Any, separator: str) -> None:
     """Material's Excerpt.render, from the cache for the same excerpt on the same listing page."""
     if _cache is None:
-        return _ORIGINAL_RENDER(self, page, separator)
+        return _render_excerpt_once_parsed(self, page, separator)
     post = self.post
     key = _key("excerpt", post.markdown, post.title, str(bool(post._title_from_render)), post.url, page.url,
                separator, self.file.src_uri, str(self.file.inclusion))
@@ -211,7 +275,7 @@ def _cached_excerpt_render(self: Excerpt, page: Any, separator: str) -> None:
     more_before, self.more = self.more, None
     try:
         with _captured_logs() as records:
-            _ORIGINAL_RENDER(self, page, separator)
+            _render_excerpt_once_parsed(self, page, separator)
     finally:
         relpath.files = files
     more = self.more
@@ -285,7 +349,8 @@ def _settings_fingerprint(config: MkDocsConfig) -> str:
     return mdcache.digest(str(mdcache.FORMAT), *versions, mdcache.stable(config.markdown_extensions),
                           mdcache.stable(config.mdx_configs), mdcache.stable(config.validation),
                           str(config.use_directory_urls), mdcache.stable(_cached_page_render),
-                          mdcache.stable(_cached_excerpt_render), mdcache.stable(_render_excerpt))
+                          mdcache.stable(_cached_excerpt_render), mdcache.stable(_render_excerpt),
+                          mdcache.stable(_render_excerpt_once_parsed), mdcache.stable(_convert_for_listing))
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -293,6 +358,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _cache
     Excerpt.render = _ORIGINAL_RENDER
     mkdocs_pages.Page.render = _ORIGINAL_PAGE_RENDER
+    _parsed.clear()
     if _cache is not None:
         _cache.close()
         _cache = None
@@ -320,6 +386,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
 def on_post_build(config: MkDocsConfig) -> None:
     """Keep only what this build used (a --dirty preview renders a few pages, so it keeps everything)."""
     global _cache
+    _parsed.clear()
     if _cache is None:
         return
     removed = 0 if _dirty_serve else _cache.prune()

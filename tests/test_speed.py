@@ -119,6 +119,7 @@ def test_warnings_come_back_from_the_cache_so_strict_still_fails(tmp_path: Path)
 
 # The Material and MkDocs internals the speed-ups rely on, as shipped in 9.8.2 and 1.6.1.
 EXCERPT_RENDER = "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a"
+MARKDOWN_CONVERT = "e70d19e814646ee89dbf1981762f37c8f65e32fd75f9aee829751865835b6e4b"
 PAGE_RENDER = "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6"
 
 
@@ -143,6 +144,15 @@ def test_mkdocs_is_the_version_the_markdown_cache_was_written_for() -> None:
         "Re-check what Page.render sets on the page, then update both pins")
     digest = hashlib.sha256(inspect.getsource(Page.render).encode()).hexdigest()
     assert digest == PAGE_RENDER, "MkDocs' Page.render changed: re-check the Markdown cache in hooks/speed.py"
+
+
+def test_markdown_convert_is_the_one_the_excerpt_speed_up_follows() -> None:
+    from markdown.core import Markdown
+
+    digest = hashlib.sha256(inspect.getsource(Markdown.convert).encode()).hexdigest()
+    assert digest == MARKDOWN_CONVERT, (
+        "Python-Markdown's Markdown.convert changed: re-check _convert_for_listing in hooks/speed.py, which "
+        "follows it step by step, then update the hash")
 
 
 def test_post_list_membership_is_by_identity() -> None:
