@@ -88,6 +88,8 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
 @event_priority(-100)
 def on_post_build(config: MkDocsConfig) -> None:
     """Write ``_headers`` (Netlify, Cloudflare Pages) and an nginx snippet with the same policy."""
+    if _command == "serve":
+        return  # the preview server sends no such headers; hashing every page would slow each save
     site = Path(config.site_dir)
     pages = (path.read_text(encoding="utf-8") for path in site.rglob("*.html"))
     policy = headers.content_security_policy(_booking, _newsletter, headers.inline_script_hashes(pages))

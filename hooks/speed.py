@@ -34,6 +34,11 @@ distinct state: which items are active, and the relative address of every
 item from the page. Pages that are themselves in the navigation (their table
 of contents is drawn inside it) are rendered as before.
 
+Material's blog reads and YAML-parses the front matter of every post on
+every rebuild. In a preview session the parsed front matter is remembered by
+its exact text (a copy is handed out each time), so a save re-parses only the
+post that changed.
+
 A last one is for the local preview of a large hub. `make serve` starts
 `mkdocs serve --dirty` once the hub has more than PREVIEW_FULL_REBUILD_LIMIT
 articles, so a save re-renders the saved page; Material still regenerates
@@ -61,8 +66,12 @@ from importlib.metadata import version
 from typing import Any
 
 import material
+import material.plugins.blog.structure as blog_structure
 import mkdocs
+import yaml
 from material.plugins.blog.structure import Excerpt
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure import pages as mkdocs_pages
@@ -330,11 +339,59 @@ def _cache_navigation(env: Any) -> None:
     template.root_render_func = root_render_func
 
 
+class _SessionBytecode(BytecodeCache):
+    """Compiled templates kept for the `mkdocs serve` session; Jinja checks each template's source checksum."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_bytecode = _SessionBytecode()
+
+
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
-    """Render the navigation once per distinct state (pinned like the rest)."""
+    """Render the navigation once per distinct state; in a preview, compile each template once per session."""
     if material.__version__ == PINNED_MATERIAL and mkdocs.__version__ == PINNED_MKDOCS:
         _cache_navigation(env)
+    if _command == "serve":
+        env.bytecode_cache = _bytecode  # every rebuild makes a new environment with the same settings
     return env
+
+
+# -----------------------------------------------------------------------------
+# Front matter, parsed once per text for the whole preview session
+# -----------------------------------------------------------------------------
+
+
+class _RememberedYaml:
+    """Stands in for the ``yaml`` module in Material's blog: ``load`` of a text seen before is a copy of the result."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, type], Any] = {}
+
+    def load(self, stream: Any, Loader: type) -> Any:  # noqa: N803 - yaml's own parameter name
+        if not isinstance(stream, str):
+            return yaml.load(stream, Loader)
+        key = (stream, Loader)
+        if key not in self._parsed:
+            if len(self._parsed) > 50_000:  # a bound, far above any hub: forget and start again
+                self._parsed.clear()
+            self._parsed[key] = yaml.load(stream, Loader)  # errors propagate and nothing is kept
+        return copy.deepcopy(self._parsed[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(yaml, name)
+
+
+# Lives as long as the hook module: one `mkdocs serve` session.
+_remembered_yaml = _RememberedYaml()
 
 
 def _open_cache(config: MkDocsConfig) -> mdcache.MarkdownCache | None:
@@ -358,6 +415,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _cache
     Excerpt.render = _ORIGINAL_RENDER
     mkdocs_pages.Page.render = _ORIGINAL_PAGE_RENDER
+    blog_structure.yaml = yaml
     _parsed.clear()
     if _cache is not None:
         _cache.close()
@@ -369,6 +427,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     blog = config.plugins.get("material/blog")
     if blog is not None and not _excerpts_in_toc(blog.config):
         Excerpt.render = _render_excerpt
+    blog_structure.yaml = _remembered_yaml
     _cache = _open_cache(config)
     if _cache is not None:
         mkdocs_pages.Page.render = _cached_page_render
@@ -403,11 +462,13 @@ def on_build_error(error: Exception) -> None:
 
 
 _dirty_serve = False
+_command = "build"
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    """Remember whether this is `mkdocs serve --dirty`, the large-hub preview."""
-    global _dirty_serve
+    """Remember whether this is a preview, and `mkdocs serve --dirty`, the large-hub preview."""
+    global _dirty_serve, _command
+    _command = command
     _dirty_serve = command == "serve" and dirty
 
 
