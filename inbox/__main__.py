@@ -10,7 +10,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from . import tokens
+from . import limits, tokens
 from .mail import Delivery, FolderDelivery, SMTPDelivery
 from .settings import DATA_DIR, Settings, load_secret, with_slash
 
@@ -41,8 +41,17 @@ def parser() -> argparse.ArgumentParser:
                    help="delete leads this many days after they arrive (INBOX_RETENTION_DAYS)")
     p.add_argument("--rate-limit", type=int, default=int(_env("INBOX_RATE_LIMIT", "10")),
                    help="form posts per client and minute, 0 for none (INBOX_RATE_LIMIT)")
-    p.add_argument("--trust-proxy", action="store_true", default=_env("INBOX_TRUST_PROXY") == "1",
-                   help="client address from X-Forwarded-For, behind a reverse proxy (INBOX_TRUST_PROXY=1)")
+    p.add_argument("--forwarded-allow-ips", default=_env("INBOX_FORWARDED_ALLOW_IPS"),
+                   help="comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For "
+                        "is believed, e.g. 127.0.0.1 (INBOX_FORWARDED_ALLOW_IPS; default: none)")
+    p.add_argument("--allowed-hosts", default=_env("INBOX_ALLOWED_HOSTS"),
+                   help="comma-separated Host names accepted besides the public URL's (INBOX_ALLOWED_HOSTS)")
+    p.add_argument("--idle-minutes", type=int, default=int(_env("INBOX_IDLE_MINUTES", "30")),
+                   help="a staff login ends after this long without a request (INBOX_IDLE_MINUTES)")
+    p.add_argument("--read-timeout", type=float, default=float(_env("INBOX_READ_TIMEOUT", "10")),
+                   help="seconds a request body may take to arrive; slower gets 408 (INBOX_READ_TIMEOUT)")
+    p.add_argument("--max-connections", type=int, default=int(_env("INBOX_MAX_CONNECTIONS", "200")),
+                   help="open connections and requests at once; more get 503 (INBOX_MAX_CONNECTIONS)")
     p.add_argument("--hash-password", action="store_true",
                    help="print a hash for INBOX_STAFF_PASSWORD_HASH and exit")
     return p
@@ -83,8 +92,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
         staff_email=_env("INBOX_STAFF_EMAIL", Settings.staff_email),
         retention_days=args.retention_days,
         rate_limit=args.rate_limit,
-        trust_proxy=args.trust_proxy,
+        forwarded_allow_ips=_split(args.forwarded_allow_ips),
+        allowed_hosts=tuple(host.lower() for host in _split(args.allowed_hosts)),
+        idle_minutes=args.idle_minutes,
+        read_timeout=args.read_timeout,
     )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,10 +116,20 @@ def main(argv: list[str] | None = None) -> None:
 
     from .app import create_app
 
+    os.umask(0o077)  # the database, its WAL, the key and preview mail: readable by this user only
     settings = settings_from(args)
+    try:
+        limits.parse_networks(settings.forwarded_allow_ips)
+    except ValueError as error:
+        sys.exit(f"--forwarded-allow-ips / INBOX_FORWARDED_ALLOW_IPS: {error}")
     log.info("Tar imot skjemaer fra %s på %s", settings.site_url, settings.public_url)
+    # proxy_headers off: the inbox reads X-Forwarded-For itself, per hop, from trusted proxies only.
+    # timeout_keep_alive ends idle connections; limit_concurrency caps open connections and requests
+    # (503 past it); each request body has settings.read_timeout. Header timeouts and per-address
+    # connection limits belong to the reverse proxy (README, «Production»).
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
-                server_header=False, proxy_headers=False)
+                server_header=False, proxy_headers=False, timeout_keep_alive=5,
+                limit_concurrency=args.max_connections)
 
 
 if __name__ == "__main__":

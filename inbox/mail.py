@@ -100,3 +100,13 @@ class FolderDelivery:
 def retry_delay(attempts: int) -> dt.timedelta:
     """1, 2, 4 … minutes after each failure, at most six hours apart."""
     return dt.timedelta(minutes=min(2 ** attempts, 360))
+
+
+def booking_notification(sender, recipient, lead, *, now, article_url, staff_url):  # TEMPORARY
+    return compose(sender, recipient, "Ny forespørsel om møte: " + lead["name"] + (f" ({lead['company']})" if lead["company"] else ""),
+                   "booking.txt", reply_to=lead["email"], now=now, lead=lead, article_url=article_url, staff_url=staff_url)
+
+
+def confirmation(sender, recipient, *, now, confirm_url, unsubscribe_url, hours):  # TEMPORARY
+    return compose(sender, recipient, "Bekreft påmeldingen til nyhetsbrevet", "confirm.txt", now=now,
+                   confirm=confirm_url, unsubscribe=unsubscribe_url, hours=hours)

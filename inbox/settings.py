@@ -28,12 +28,25 @@ class Settings:
     confirm_hours: int = 72           # a confirmation link works this long; unconfirmed signups go after it
     rate_limit: int = 10              # form posts per client and minute; 0 turns the limit off
     max_body: int = 16 * 1024         # bytes; larger posts get 413
-    trust_proxy: bool = False         # take the client address from X-Forwarded-For (behind nginx etc.)
-    session_hours: int = 8            # a staff login lasts this long
+    # Reverse proxies (addresses or networks, e.g. "10.0.0.0/8") whose X-Forwarded-For is believed; the
+    # client is the right-most hop that is not one of them. Empty: the peer address is the client.
+    forwarded_allow_ips: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides the public URL's (e.g. a health-check name)
+    session_hours: int = 8            # a staff login lasts at most this long
+    idle_minutes: int = 30            # … and ends after this long without a request
+    read_timeout: float = 10.0        # seconds a request body may take to arrive; slower gets 408
 
     @property
     def site_origin(self) -> str:
         return origin(self.site_url)
+
+    @property
+    def public_origin(self) -> str:
+        return origin(self.public_url)
+
+    @property
+    def public_host(self) -> str:
+        return (urlsplit(self.public_url).hostname or "").lower()
 
     @property
     def secure_cookies(self) -> bool:

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Column, DateTime, Engine, Integer, MetaData, String, Table, Text, create_engine, delete,
-                        event, func, insert, select, text, update)
+from sqlalchemy import (Column, DateTime, Engine, Index, Integer, MetaData, String, Table, Text, create_engine,
+                        delete, event, func, insert, select, text, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 STATUSES = ("ny", "kontaktet", "avsluttet")
 KINDS = ("booking", "newsletter")
+MAX_ID = 2**31 - 1  # the largest id an Integer column holds on PostgreSQL
 
 metadata = MetaData()
 
@@ -240,6 +241,8 @@ def confirmed_subscribers(engine: Engine) -> list[dict[str, Any]]:
 def set_status(engine: Engine, lead_id: int, status: str) -> bool:
     if status not in STATUSES:
         raise ValueError(status)
+    if not 0 < lead_id <= MAX_ID:  # no such row, and PostgreSQL would refuse the number itself
+        return False
     with _transaction(engine) as conn:
         return conn.execute(update(leads).where(leads.c.id == lead_id).values(status=status)).rowcount == 1
 
@@ -279,6 +282,110 @@ def outbox_state(engine: Engine) -> dict[str, Any]:
     return {"waiting": waiting, "last_error": failing.last_error if failing else ""}
 
 
-def healthy(engine: Engine) -> bool:
+# -----------------------------------------------------------------------------
+# Staff sessions, rate limits and the write check: shared by every inbox process on one database
+# -----------------------------------------------------------------------------
+
+# A staff login. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
+# database logs no one in. password_tag ties the session to the password it was made with.
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("password_tag", String(64), nullable=False),
+)
+
+# One row per counted event (a form post, a failed login) under a keyed hash of what is limited.
+limit_hits = Table(
+    "limit_hits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("limit_hits_key_at", "key", "at"),
+)
+
+# A single row rewritten by the health check: proof that the database still accepts writes.
+health = Table(
+    "health", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _lock(conn: Any, key: str) -> None:
+    """Serialise writers of one key across processes (PostgreSQL); SQLite's BEGIN IMMEDIATE already does."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def hit(engine: Engine, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
+    """Count one event under *key* unless *limit* were counted in the last *window*; True when counted."""
     with _transaction(engine) as conn:
-        return conn.execute(text("SELECT 1")).scalar() == 1
+        _lock(conn, key)
+        conn.execute(delete(limit_hits).where(limit_hits.c.key == key, limit_hits.c.at <= now - window))
+        count = conn.execute(select(func.count()).select_from(limit_hits).where(limit_hits.c.key == key)).scalar_one()
+        if count >= limit:
+            return False
+        conn.execute(insert(limit_hits), {"key": key, "at": now})
+    return True
+
+
+def hits(engine: Engine, key: str, window: dt.timedelta, now: dt.datetime) -> int:
+    """How many events *key* has had in the last *window*, without counting one."""
+    query = select(func.count()).select_from(limit_hits).where(limit_hits.c.key == key,
+                                                                limit_hits.c.at > now - window)
+    with _transaction(engine) as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def record(engine: Engine, keys: list[str], now: dt.datetime) -> None:
+    """Count one event under each of *keys* (a failed login: for its client and for the account)."""
+    with _transaction(engine) as conn:
+        conn.execute(insert(limit_hits), [{"key": key, "at": now} for key in keys])
+
+
+def create_session(engine: Engine, token_hash: str, password_tag: str, now: dt.datetime) -> None:
+    with _transaction(engine) as conn:
+        conn.execute(insert(staff_sessions), {"token_hash": token_hash, "created_at": now, "seen_at": now,
+                                              "password_tag": password_tag})
+
+
+def use_session(engine: Engine, token_hash: str, password_tag: str, now: dt.datetime, max_age: dt.timedelta,
+                idle: dt.timedelta) -> bool:
+    """Whether the session is alive (not logged out, too old, idle, or from another password); marks it seen."""
+    with _transaction(engine) as conn:
+        row = conn.execute(select(staff_sessions).where(staff_sessions.c.token_hash == token_hash)).first()
+        if row is None:
+            return False
+        if (row.password_tag != password_tag or utc(row.created_at) <= now - max_age
+                or utc(row.seen_at) <= now - idle):
+            conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
+            return False
+        if utc(row.seen_at) <= now - dt.timedelta(seconds=30):  # one write a half minute, not one a request
+            conn.execute(update(staff_sessions).where(staff_sessions.c.token_hash == token_hash).values(seen_at=now))
+    return True
+
+
+def end_session(engine: Engine, token_hash: str) -> None:
+    with _transaction(engine) as conn:
+        conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
+
+
+def purge_expired(engine: Engine, now: dt.datetime, max_age: dt.timedelta, idle: dt.timedelta,
+                  longest_window: dt.timedelta) -> dict[str, int]:
+    """Sessions past their age or idle time, and limit events older than the longest window."""
+    with _transaction(engine) as conn:
+        return {
+            "sessions": conn.execute(delete(staff_sessions).where(
+                (staff_sessions.c.created_at <= now - max_age) | (staff_sessions.c.seen_at <= now - idle))).rowcount,
+            "limit_hits": conn.execute(delete(limit_hits).where(limit_hits.c.at <= now - longest_window)).rowcount,
+        }
+
+
+def check_writes(engine: Engine, now: dt.datetime) -> bool:
+    """Commit a one-row write: a full disk or a read-only database fails here, not on a visitor's form."""
+    with _transaction(engine) as conn:
+        if conn.execute(update(health).where(health.c.id == 1).values(checked_at=now)).rowcount == 0:
+            conn.execute(_insert_ignoring(engine, health, ["id"]), {"id": 1, "checked_at": now})
+    return True

@@ -55,7 +55,7 @@ class Signer:
             issued = int(stamp)
         except ValueError:
             raise BadToken("malformed token") from None
-        if not hmac.compare_digest(mac, self._mac(purpose, f"{encoded}.{stamp}")):
+        if not same(mac, self._mac(purpose, f"{encoded}.{stamp}")):
             raise BadToken("bad signature")
         if max_age is not None and (time.time() if now is None else now) - issued > max_age:
             raise ExpiredToken("expired")
@@ -67,6 +67,12 @@ class Signer:
     def digest(self, purpose: str, value: str) -> str:
         """A keyed hash, for values derived from a secret (the staff CSRF token)."""
         return self._mac(purpose, value)
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison of text from a request; any character is allowed (compare_digest on a
+    non-ASCII str raises TypeError, so both sides are compared as UTF-8 bytes)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:

@@ -148,3 +148,8 @@ def form_token(submission: Submission, hour: str) -> str:
         return submission.values["form_token"]
     content = "\x1f".join([submission.form.kind, hour, *(f"{k}={v}" for k, v in sorted(submission.values.items()))])
     return "auto-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
+
+
+def normalise_email(text: str) -> str:
+    """TEMPORARY until the inbox-mail branch lands."""
+    return _normalise_email(clean(text))

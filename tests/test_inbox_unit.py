@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from inbox import tokens, validation
-from inbox.app import RateLimiter, _csv_cell
+from inbox.export import _cell as _csv_cell
+from inbox.limits import Proxies, parse_networks
 from inbox.mail import compose, retry_delay
 
 SECRET = b"k" * 32
@@ -100,12 +101,41 @@ def test_password_hashes_check_and_are_salted() -> None:
     assert not tokens.check_password("x", "not-a-hash") and not tokens.check_password("x", "bcrypt$1$2$3$4$5")
 
 
-def test_rate_limiter_slides_per_key() -> None:
-    limiter = RateLimiter(2, window=60)
-    assert [limiter.allow("a", now=t) for t in (0, 1, 2)] == [True, True, False]
-    assert limiter.allow("b", now=2)
-    assert limiter.allow("a", now=60.5) and not limiter.allow("a", now=60.6)
-    assert all(RateLimiter(0).allow("a", now=t) for t in range(100))
+PROXIES = Proxies(parse_networks(["10.0.0.0/8", "::1", "192.168.1.7"]))
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "client"), [
+    ("203.0.113.9", ["1.1.1.1"], "203.0.113.9"),                     # not a proxy: its header is ignored
+    ("10.0.0.2", ["203.0.113.9"], "203.0.113.9"),                    # one trusted proxy
+    ("10.0.0.2", ["6.6.6.6, 203.0.113.9"], "203.0.113.9"),           # the client's own claim on the left is ignored
+    ("10.0.0.2", ["6.6.6.6, 203.0.113.9, 10.1.1.1"], "203.0.113.9"),  # two proxies in a chain
+    ("10.0.0.2", ["6.6.6.6", "203.0.113.9"], "203.0.113.9"),         # every header line counts, the last one last
+    ("10.0.0.2", ["203.0.113.9:4711"], "203.0.113.9"),               # a port is not part of the address
+    ("10.0.0.2", ["[2001:db8::5]:443"], "2001:db8::5"),
+    ("::1", ["2001:db8::5, ::1"], "2001:db8::5"),
+    ("10.0.0.2", ["6.6.6.6, nonsense"], "10.0.0.2"),                 # garbage where a proxy writes: stop at the proxy
+    ("10.0.0.2", ["10.0.0.3, 10.0.0.4"], "10.0.0.3"),                # all hops trusted: the left-most
+    ("10.0.0.2", [], "10.0.0.2"),
+    ("192.168.1.8", ["1.1.1.1"], "192.168.1.8"),                     # a neighbour of a trusted single address
+])
+def test_the_client_is_the_right_most_untrusted_hop(peer: str, forwarded: list[str], client: str) -> None:
+    assert PROXIES.client(peer, forwarded) == client
+
+
+def test_no_trusted_proxies_means_the_header_is_never_read() -> None:
+    assert Proxies().client("203.0.113.9", ["1.1.1.1"]) == "203.0.113.9"
+    assert Proxies().client("127.0.0.1", ["1.1.1.1"]) == "127.0.0.1"
+
+
+def test_a_bad_proxy_address_is_named() -> None:
+    with pytest.raises(ValueError, match="'10.0.0.0/33' er ikke en IP-adresse"):
+        parse_networks(["10.0.0.1", " 10.0.0.0/33 "])
+
+
+@pytest.mark.parametrize("given", ["æøå", "\u2603", "\ud800", "x" * 43, "", "ÿ"])
+def test_comparing_request_text_never_raises(given: str) -> None:
+    assert not tokens.same(given, "abc")
+    assert tokens.same(given, given)
 
 
 @pytest.mark.parametrize(("value", "cell"), [

@@ -1,0 +1,197 @@
+"""The staff pages: login, the list of leads, status, erasure and the CSV exports.
+
+Sessions live in the database, so logging out (in any inbox process), a
+changed password and an idle timeout end them. Every state change is a POST
+from the inbox's own origin carrying the session's CSRF token; the
+:func:`staff_action` decorator checks both before the handler runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from . import export, limits, messages, store, tokens, validation
+from .core import DEVICE_COOKIE, SESSION_COOKIE, Inbox, TooLarge, TooSlow, current, now, read_form
+from .settings import origin
+
+log = logging.getLogger("inbox.staff")
+
+ACCOUNT = "staff"  # the one staff account; the login throttle counts per client and per account
+DEVICE_DAYS = 90
+
+Action = Callable[[Request, Inbox, dict[str, str]], Awaitable[Response]]
+
+
+def _from_own_origin(inbox: Inbox, request: Request) -> bool:
+    """Staff actions come from the inbox's own pages only, never from the site or anywhere else."""
+    sent = request.headers.get("origin") or origin(request.headers.get("referer", "") or "")
+    return bool(sent) and sent.lower() == inbox.settings.public_origin
+
+
+def staff_page(handler: Callable[[Request, Inbox, str], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """A GET page for logged-in staff; others go to the login page."""
+
+    @functools.wraps(handler)
+    async def page(request: Request) -> Response:
+        inbox = current(request)
+        session = await inbox.session(request)
+        if session is None:
+            return RedirectResponse(inbox.url_for("login"), status_code=303)
+        return await handler(request, inbox, session)
+
+    return page
+
+
+def staff_action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
+    """A POST by logged-in staff: 401 without a session, 400 unreadable, 403 without origin and CSRF token."""
+
+    @functools.wraps(handler)
+    async def action(request: Request) -> Response:
+        inbox = current(request)
+        session = await inbox.session(request)
+        if session is None:
+            return inbox.notice(messages.NOT_LOGGED_IN, 401)
+        try:
+            raw = await read_form(request, 4096, inbox.settings.read_timeout)
+        except (TooLarge, TooSlow, ValueError):
+            return inbox.notice(messages.STAFF_UNREADABLE, 400)
+        fields = {key: values[0] for key, values in raw.items()}
+        if not _from_own_origin(inbox, request) or not tokens.same(fields.get("csrf", ""), inbox.csrf(session)):
+            log.warning("Refused a staff action without the inbox's origin and a valid CSRF token")
+            return inbox.notice(messages.STAFF_REFUSED, 403)
+        fields["session"] = session
+        return await handler(request, inbox, fields)
+
+    return action
+
+
+# --- login ---------------------------------------------------------------------------------
+
+
+async def login_page(request: Request) -> Response:
+    inbox = current(request)
+    return inbox.page("login.html", configured=bool(inbox.settings.staff_password_hash))
+
+
+async def login(request: Request) -> Response:
+    inbox = current(request)
+    if not _from_own_origin(inbox, request):
+        return inbox.notice(messages.LOGIN_FOREIGN_ORIGIN, 403)
+    client_key, account_key = inbox.key("login-client", inbox.client(request)), inbox.key("login-account", ACCOUNT)
+    if await _throttled(inbox, request, client_key, account_key):
+        return inbox.page("login.html", 429, configured=True, error=messages.LOGIN_THROTTLED)
+    try:
+        raw = await read_form(request, 4096, inbox.settings.read_timeout)
+    except (TooLarge, TooSlow, ValueError):
+        raw = {}
+    password = (raw.get("password") or [""])[0]
+    stored = inbox.settings.staff_password_hash
+    if not stored or not await run_in_threadpool(tokens.check_password, password, stored):
+        await inbox.db(store.record, [client_key, account_key], now())  # only failures count
+        log.warning("Failed staff login")
+        return inbox.page("login.html", 401, configured=bool(stored), error=messages.WRONG_PASSWORD)
+    token = secrets.token_urlsafe(32)
+    await inbox.db(store.create_session, inbox.token_hash(token), inbox.password_tag, now())
+    response = RedirectResponse(inbox.url_for("staff"), status_code=303)
+    _set_cookie(inbox, response, SESSION_COOKIE, token, inbox.settings.session_hours * 3600)
+    _set_cookie(inbox, response, DEVICE_COOKIE, inbox.signer.sign("device", ACCOUNT), DEVICE_DAYS * 86400)
+    return response
+
+
+async def _throttled(inbox: Inbox, request: Request, client_key: str, account_key: str) -> bool:
+    """Too many failures from this client, or against the account from a browser that never logged in."""
+    moment = now()
+    if await inbox.db(store.hits, client_key, limits.LOGIN_PER_CLIENT.window, moment) >= limits.LOGIN_PER_CLIENT.count:
+        return True
+    if _known_device(inbox, request):
+        return False
+    failures = await inbox.db(store.hits, account_key, limits.LOGIN_PER_ACCOUNT.window, moment)
+    return failures >= limits.LOGIN_PER_ACCOUNT.count
+
+
+def _known_device(inbox: Inbox, request: Request) -> bool:
+    try:
+        return inbox.signer.verify("device", request.cookies.get(DEVICE_COOKIE, ""), DEVICE_DAYS * 86400) == ACCOUNT
+    except tokens.BadToken:
+        return False
+
+
+def _set_cookie(inbox: Inbox, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/staff", httponly=True, samesite="strict",
+                        secure=inbox.settings.secure_cookies)
+
+
+@staff_action
+async def logout(request: Request, inbox: Inbox, fields: dict[str, str]) -> Response:
+    await inbox.db(store.end_session, inbox.token_hash(fields["session"]))
+    response = RedirectResponse(inbox.url_for("login"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/staff")
+    return response
+
+
+# --- the leads -------------------------------------------------------------------------------
+
+
+@staff_page
+async def leads(request: Request, inbox: Inbox, session: str) -> Response:
+    rows = await inbox.db(store.list_leads)
+    outbox = await inbox.db(store.outbox_state)
+    return inbox.page("staff.html", leads=rows, csrf=inbox.csrf(session), statuses=messages.STATUS_LABELS,
+                      outbox=outbox, retention_days=inbox.settings.retention_days,
+                      notice=request.query_params.get("melding", ""))
+
+
+def _back(inbox: Inbox, notice: str) -> Response:
+    return RedirectResponse(inbox.url_for("staff", query={"melding": notice}), status_code=303)
+
+
+@staff_action
+async def set_status(request: Request, inbox: Inbox, fields: dict[str, str]) -> Response:
+    status = fields.get("status", "")
+    if status not in messages.STATUS_LABELS:
+        return inbox.notice(messages.UNKNOWN_STATUS, 400)
+    if not await inbox.db(store.set_status, request.path_params["lead_id"], status):
+        return inbox.notice(messages.LEAD_MISSING, 404)
+    return _back(inbox, messages.STATUS_SAVED)
+
+
+@staff_action
+async def erase(request: Request, inbox: Inbox, fields: dict[str, str]) -> Response:
+    email = validation.normalise_email(fields.get("email", ""))
+    if not validation.valid_email(email):
+        return _back(inbox, messages.ERASE_INVALID)
+    removed = await inbox.db(store.erase, email)
+    log.info("Erased everything about one address at staff request: %s", removed)
+    return _back(inbox, messages.erased(sum(removed.values()), email))
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+LEAD_COLUMNS = {"created_at": "Mottatt", "kind": "Type", "status": "Status", "name": "Navn", "company": "Firma",
+                "email": "E-post", "phone": "Telefon", "message": "Melding", "article": "Artikkel", "page": "Side"}
+SUBSCRIBER_COLUMNS = {"email": "E-post", "confirmed_at": "Bekreftet", "created_at": "Meldt på",
+                      "article": "Artikkel"}
+
+
+@staff_page
+async def leads_csv(request: Request, inbox: Inbox, session: str) -> Response:
+    rows = await run_in_threadpool(lambda: list(store.iter_leads(inbox.engine)))
+    return _csv("henvendelser.csv", LEAD_COLUMNS, rows)
+
+
+@staff_page
+async def subscribers_csv(request: Request, inbox: Inbox, session: str) -> Response:
+    return _csv("abonnenter.csv", SUBSCRIBER_COLUMNS, await inbox.db(store.confirmed_subscribers))
+
+
+def _csv(filename: str, columns: dict[str, str], rows: list[dict[str, Any]]) -> Response:
+    return Response(export.csv_bytes(columns, rows), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,67 @@
+"""Background work of an inbox process: delivering the outbox, and deleting what is kept too long.
+
+Mail is never sent inside a request. The request stores it in the outbox
+table in the same transaction as the submission; :func:`deliver_mail`
+delivers it and removes it once the SMTP server has accepted it. A failed
+delivery stays in the outbox and is retried with growing pauses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from starlette.concurrency import run_in_threadpool
+
+from . import limits, mail, store
+from .core import Inbox, now
+
+log = logging.getLogger("inbox.worker")
+
+
+async def deliver_mail(inbox: Inbox) -> None:
+    """Deliver the outbox: now when a submission wakes us, else every few seconds."""
+    while not inbox.stopping:
+        inbox.wake.clear()
+        try:
+            await drain(inbox)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+            log.exception("The outbox could not be read; trying again shortly")
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives as the event is set, and the worker would never stop.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await inbox.wake.wait()
+
+
+async def drain(inbox: Inbox) -> None:
+    for item in await inbox.db(store.due_mail, now()):
+        try:
+            await run_in_threadpool(inbox.settings.delivery.send, item["recipient"], item["message"])
+        except Exception as error:  # noqa: BLE001 - SMTP fails in many ways; each is retried
+            retry = now() + mail.retry_delay(item["attempts"])
+            # The error text may echo the address: the log gets the mail's id and the kind of failure only.
+            log.warning("Email %d not delivered (attempt %d, %s); next try %s", item["id"], item["attempts"] + 1,
+                        type(error).__name__, retry.isoformat(timespec="seconds"))
+            await inbox.db(store.mail_failed, item["id"], str(error), retry)
+        else:
+            await inbox.db(store.mail_sent, item["id"])
+
+
+async def enforce_retention(inbox: Inbox) -> None:
+    """Every hour: old leads and unconfirmed signups, ended sessions, stale limit counts."""
+    settings = inbox.settings
+    while not inbox.stopping:
+        try:
+            moment = now()
+            removed = await inbox.db(store.purge, moment, dt.timedelta(days=settings.retention_days),
+                                     dt.timedelta(hours=settings.confirm_hours))
+            removed |= await inbox.db(store.purge_expired, moment, dt.timedelta(hours=settings.session_hours),
+                                      dt.timedelta(minutes=settings.idle_minutes), limits.LONGEST_WINDOW)
+            if any(removed.values()):
+                log.info("Retention: deleted %s", removed)
+        except Exception:  # noqa: BLE001
+            log.exception("Retention deletion failed; trying again in an hour")
+        await asyncio.sleep(3600)
