@@ -9,6 +9,9 @@
    Every answer must be 2xx and every submission stored exactly once; p50 and
    p99 latency are reported. The rate limit is off (all clients share one
    address); mail goes to the data folder, as in local preview.
+   Then the same load with the limits on: each client posts as its own
+   address through a trusted proxy, so every post is counted in the
+   database's limit table (the cost of limits shared across processes).
 2. The same load against a fresh database, and SIGKILL to the server once
    *kill_after* answers have come back. After a restart, every submission
    that was answered 2xx must be in the database.
@@ -50,11 +53,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(database_url: str, data: Path) -> tuple[subprocess.Popen, int]:
+# With limits on, each client thread posts as its own address through a trusted proxy (127.0.0.1), so every
+# post is counted in the database's rate limit table, as in production behind nginx.
+LIMITS = ["--rate-limit", "1000", "--forwarded-allow-ips", "127.0.0.1"]
+
+
+def start(database_url: str, data: Path, options: list[str] | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "inbox", "--port", str(port), "--database-url", database_url, "--site-url", SITE,
-         "--data-dir", str(data), "--rate-limit", "0"],
+         "--data-dir", str(data), *(options or ["--rate-limit", "0"])],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "INBOX_SMTP_HOST": "", "PYTHONDONTWRITEBYTECODE": "1"})
     deadline = time.monotonic() + 30
@@ -101,7 +109,8 @@ class Load:
             path, payload = body(number * count + n, token)
             started = time.perf_counter()
             try:
-                connection.request("POST", path, body=payload, headers=HEADERS)
+                connection.request("POST", path, body=payload,
+                                   headers={**HEADERS, "X-Forwarded-For": f"198.51.100.{number % 250 + 1}"})
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as error:
@@ -127,8 +136,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def load_run(database_url: str, data: Path, clients: int, submissions: int) -> None:
-    process, port = start(database_url, data)
+def load_run(database_url: str, data: Path, clients: int, submissions: int, options: list[str] | None = None) -> None:
+    process, port = start(database_url, data, options)
     load = Load()
     started = time.perf_counter()
     load.run(port, clients, submissions, "load")
@@ -141,7 +150,7 @@ def load_run(database_url: str, data: Path, clients: int, submissions: int) -> N
     load_tokens = [token for token in tokens if token.startswith("load-")]
     ok = (len(load.acknowledged) == submissions and not load.other
           and sorted(load_tokens) == sorted(load.acknowledged) and len(set(load_tokens)) == len(load_tokens))
-    print(f"load: {submissions} submissions from {clients} clients in {wall:.1f} s "
+    print(f"load{' (limits on)' if options else ''}: {submissions} submissions from {clients} clients in {wall:.1f} s "
           f"({submissions / wall:.0f}/s); 2xx {len(load.acknowledged)}, other {len(load.other)}; "
           f"stored {len(load_tokens)} (distinct {len(set(load_tokens))}); "
           f"p50 {percentile(load.latencies, 0.5) * 1000:.1f} ms, p99 {percentile(load.latencies, 0.99) * 1000:.1f} ms, "
@@ -184,14 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="inbox-bench-") as folder:
         data = Path(folder)
-        for name, run in (("load", load_run), ("kill", kill_run)):
+        for name in ("load", "limits", "kill"):
             url = args.database_url or f"sqlite:///{data / f'{name}.sqlite3'}"
             if args.database_url:
                 reset(url)
-            if name == "load":
-                run(url, data, args.clients, args.submissions)
+            if name == "kill":
+                kill_run(url, data, args.clients, args.submissions, args.kill_after)
             else:
-                run(url, data, args.clients, args.submissions, args.kill_after)
+                load_run(url, data, args.clients, args.submissions, LIMITS if name == "limits" else None)
     return 0
 
 
