@@ -234,22 +234,23 @@ class Inbox:
 
     async def store_booking(self, submission: validation.Submission, token: str, now: dt.datetime) -> bool:
         lead = submission.values
-        notification = mail.compose(
-            self.settings.mail_from, self.settings.staff_email,
-            f"Ny forespørsel om møte: {lead['name']}" + (f" ({lead['company']})" if lead["company"] else ""),
-            "booking.txt", reply_to=lead["email"], now=now, lead=lead,
-            article_url=self.settings.site_url + lead["page"] if lead["page"] else "",
-            staff_url=self.url("/staff/"))
-        outgoing = [store.Mail(self.settings.staff_email, notification)] if self.settings.staff_email else []
+        outgoing = []
+        if self.settings.staff_email:
+            notification = mail.booking_notification(
+                self.settings.mail_from, self.settings.staff_email, lead, now=now,
+                article_url=self.settings.site_url + lead["page"] if lead["page"] else "",
+                staff_url=self.url("/staff/"))
+            outgoing.append(store.Mail(self.settings.staff_email, notification, about=lead["email"]))
         return await self.db(store.store_lead, "booking", token, lead, now, outgoing)
 
     async def store_signup(self, submission: validation.Submission, token: str, now: dt.datetime) -> bool:
         email = submission.values["email"]
-        confirmation = mail.compose(
-            self.settings.mail_from, email, "Bekreft påmeldingen til nyhetsbrevet", "confirm.txt", now=now,
-            confirm=self.url("/newsletter/confirm", token=self.signer.sign("confirm", email, now.timestamp())),
-            unsubscribe=self.unsubscribe_url(email), hours=self.settings.confirm_hours)
-        return await self.db(store.store_signup, token, submission.values, now, store.Mail(email, confirmation))
+        confirmation = mail.confirmation(
+            self.settings.mail_from, email, now=now,
+            confirm_url=self.url("/newsletter/confirm", token=self.signer.sign("confirm", email, now.timestamp())),
+            unsubscribe_url=self.unsubscribe_url(email), hours=self.settings.confirm_hours)
+        return await self.db(store.store_signup, token, submission.values, now,
+                             store.Mail(email, confirmation, about=email))
 
     def unsubscribe_url(self, email: str) -> str:
         return self.url("/newsletter/unsubscribe", token=self.signer.sign("unsubscribe", email))
@@ -459,8 +460,8 @@ class Inbox:
                 await run_in_threadpool(self.settings.delivery.send, item["recipient"], item["message"])
             except Exception as error:  # noqa: BLE001 - SMTP fails in many ways; each is retried
                 retry = _now() + mail.retry_delay(item["attempts"])
-                log.warning("Email to %s not delivered (attempt %d): %s; next try %s", item["recipient"],
-                            item["attempts"] + 1, error, retry.isoformat(timespec="seconds"))
+                log.warning("Email %d not delivered (attempt %d): %s; next try %s", item["id"],  # no address
+                            item["attempts"] + 1, mail.describe_error(error), retry.isoformat(timespec="seconds"))
                 await self.db(store.mail_failed, item["id"], str(error), retry)
             else:
                 await self.db(store.mail_sent, item["id"])
