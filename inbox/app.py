@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import datetime as dt
-import io
 import logging
 import secrets
 import time
@@ -35,7 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import mail, store, tokens, validation
+from . import export, mail, store, tokens, validation
 from .settings import Settings, origin
 
 log = logging.getLogger("inbox")
@@ -478,20 +476,8 @@ class Inbox:
             await asyncio.sleep(3600)
 
 
-def _csv_cell(value: Any) -> str:
-    """Text for a spreadsheet cell; a leading = + - @ would run as a formula in Excel, so it is quoted."""
-    if isinstance(value, dt.datetime):
-        return store.utc(value).isoformat(timespec="seconds")
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(filename: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([_csv_cell(row.get(column)) for column in columns] for row in rows)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(export.csv_bytes(columns, rows), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 

@@ -9,6 +9,8 @@ admin URL; `make test` starts Debian's server and sets it).
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import subprocess
@@ -82,6 +84,17 @@ def body(message: EmailMessage) -> str:
 
 def links(message: EmailMessage) -> list[str]:
     return re.findall(r"https?://\S+", body(message))
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    """A staff export as Excel reads it: UTF-8 after a BOM, `;` between fields; rows by Norwegian heading."""
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def plain(value: str) -> str:
+    """A cell without the ' that the export puts before a formula character where a cell could begin."""
+    return re.sub(r"(^|[;,\t\r\n\"])(\s*)'(?=[=+\-@\uff1d\uff0b\uff0d\uff20\t\r\n])", r"\1\2", value)
 
 
 def path_of(url: str) -> str:
