@@ -60,6 +60,17 @@ def delivery(data_dir: Path) -> Delivery:
                         _env("INBOX_SMTP_USER"), _env("INBOX_SMTP_PASSWORD"))
 
 
+def private_data_dir(path: Path) -> None:
+    """The data folder for the owner only: it holds the leads, the secret key and preview mail.
+
+    The umask covers every file this process makes; store and mail also set
+    their files' modes themselves, so an inbox started some other way is safe too.
+    """
+    os.umask(0o077)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     public = args.public_url or f"http://{args.host}:{args.port}"
     password_hash = _env("INBOX_STAFF_PASSWORD_HASH")
@@ -96,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         print(tokens.hash_password(password))
         return
     logging.basicConfig(level=logging.INFO, format="inbox: %(message)s")
+    private_data_dir(args.data_dir)
     import uvicorn
 
     from .app import create_app
