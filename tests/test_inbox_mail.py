@@ -16,6 +16,8 @@ import logging
 import os
 import re
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from conftest import free_port
+from conftest import REPO, free_port
 from inbox import mail, store, validation
 from inbox.mail import FolderDelivery, SMTPDelivery
 from inbox_fixtures import (INBOX, PASSWORD_HASH, SITE, SITE_ORIGIN, body, inbox_server, links, log_in,
@@ -550,3 +552,17 @@ def test_the_staff_export_has_no_formula_however_it_is_split(inbox) -> None:
     for separator in (";", ",", "\n", "\r", "\t"):
         for piece in decoded.split(separator):
             assert not piece.strip().strip('"').strip().startswith(FORMULA_START), (separator, piece)
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("INBOX_STAFF_EMAIL", "salg@arcticsales"), ("INBOX_STAFF_EMAIL", "=?utf-8?q?=0A?=@arcticsales.no"),
+    ("INBOX_MAIL_FROM", "Arctic Sales <post@nord_lys.no>"), ("INBOX_MAIL_FROM", "=?utf-8?q?A=0AB?= <post@a.no>"),
+])
+def test_an_address_setting_mail_cannot_use_stops_the_start(tmp_path: Path, variable: str, value: str) -> None:
+    """Caught at the start, not as a 500 at every booking."""
+    # --host 0.0.0.0 without a password hash: an inbox that does not check exits at once for another reason.
+    result = subprocess.run([sys.executable, "-m", "inbox", "--data-dir", str(tmp_path), "--host", "0.0.0.0"],
+                            capture_output=True, text=True, cwd=REPO, timeout=60,
+                            env={**os.environ, "INBOX_STAFF_PASSWORD_HASH": "", variable: value})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(f"{variable}: ")
