@@ -8,9 +8,10 @@ import logging
 import os
 import secrets
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
-from . import limits, tokens
+from . import limits, tokens, validation
 from .mail import Delivery, FolderDelivery, SMTPDelivery
 from .settings import DATA_DIR, Settings, load_secret, with_slash
 
@@ -69,8 +70,33 @@ def delivery(data_dir: Path) -> Delivery:
                         _env("INBOX_SMTP_USER"), _env("INBOX_SMTP_PASSWORD"))
 
 
+def private_data_dir(path: Path) -> None:
+    """The data folder for the owner only: it holds the leads, the secret key and preview mail.
+
+    The umask covers every file this process makes; store and mail also set
+    their files' modes themselves, so an inbox started some other way is safe too.
+    """
+    os.umask(0o077)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def mail_addresses() -> tuple[str, str]:
+    """INBOX_MAIL_FROM and INBOX_STAFF_EMAIL, checked now: a bad one would fail every mail, as a 500."""
+    mail_from = _env("INBOX_MAIL_FROM", Settings.mail_from)
+    staff_email = _env("INBOX_STAFF_EMAIL", Settings.staff_email)
+    name, address = parseaddr(mail_from)
+    for variable, value in (("INBOX_MAIL_FROM", address), ("INBOX_STAFF_EMAIL", staff_email)):
+        if (value or variable == "INBOX_MAIL_FROM") and validation.email_error(validation.normalise_email(value)):
+            sys.exit(f"{variable}: {value!r} is not an address mail can be sent to or from")
+    if not name.isprintable() or "=?" in name:
+        sys.exit("INBOX_MAIL_FROM: the name before <address> has control characters or =?")
+    return mail_from, staff_email
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     public = args.public_url or f"http://{args.host}:{args.port}"
+    mail_from, staff_email = mail_addresses()
     password_hash = _env("INBOX_STAFF_PASSWORD_HASH")
     if password_hash and not tokens.valid_password_hash(password_hash):
         sys.exit("INBOX_STAFF_PASSWORD_HASH is not a hash from `python -m inbox --hash-password`")
@@ -88,8 +114,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         secret=load_secret(args.data_dir),
         delivery=delivery(args.data_dir),
         staff_password_hash=password_hash,
-        mail_from=_env("INBOX_MAIL_FROM", Settings.mail_from),
-        staff_email=_env("INBOX_STAFF_EMAIL", Settings.staff_email),
+        mail_from=mail_from,
+        staff_email=staff_email,
         retention_days=args.retention_days,
         rate_limit=args.rate_limit,
         forwarded_allow_ips=_split(args.forwarded_allow_ips),
@@ -112,11 +138,11 @@ def main(argv: list[str] | None = None) -> None:
         print(tokens.hash_password(password))
         return
     logging.basicConfig(level=logging.INFO, format="inbox: %(message)s")
+    private_data_dir(args.data_dir)
     import uvicorn
 
     from .app import create_app
 
-    os.umask(0o077)  # the database, its WAL, the key and preview mail: readable by this user only
     settings = settings_from(args)
     try:
         limits.parse_networks(settings.forwarded_allow_ips)

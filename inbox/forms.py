@@ -103,7 +103,7 @@ async def _store_booking(inbox: Inbox, submission: validation.Submission, token:
         notification = mail.booking_notification(
             settings.mail_from, settings.staff_email, lead, now=moment,
             article_url=settings.site_url + lead["page"] if lead["page"] else "", staff_url=inbox.url_for("staff"))
-        outgoing.append(store.Mail(settings.staff_email, notification))
+        outgoing.append(store.Mail(settings.staff_email, notification, about=lead["email"]))
     return await inbox.db(store.store_lead, "booking", token, lead, moment, outgoing)
 
 
@@ -113,7 +113,8 @@ async def _store_signup(inbox: Inbox, submission: validation.Submission, token: 
         inbox.settings.mail_from, email, now=moment,
         confirm_url=inbox.url_for("confirm", query={"token": inbox.signer.sign("confirm", email, moment.timestamp())}),
         unsubscribe_url=unsubscribe_url(inbox, email), hours=inbox.settings.confirm_hours)
-    return await inbox.db(store.store_signup, token, submission.values, moment, store.Mail(email, confirmation))
+    return await inbox.db(store.store_signup, token, submission.values, moment,
+                          store.Mail(email, confirmation, about=email))
 
 
 def unsubscribe_url(inbox: Inbox, email: str) -> str:

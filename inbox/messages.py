@@ -70,8 +70,9 @@ ERASE_INVALID = "Skriv inn en gyldig e-postadresse."
 SESSION_ENDED = "Du er logget ut."
 
 
-def erased(total: int, email: str) -> str:
-    return f"Slettet {total} oppføringer om {email}."
+def erased(total: int) -> str:
+    # Not the address: the notice travels in the redirect's URL, into browser history and proxy logs.
+    return f"Slettet {total} oppføringer om adressen."
 
 
 STATUS_LABELS = {"ny": "Ny", "kontaktet": "Kontaktet", "avsluttet": "Avsluttet"}

@@ -170,15 +170,13 @@ async def erase(request: Request, inbox: Inbox, fields: dict[str, str]) -> Respo
         return _back(inbox, messages.ERASE_INVALID)
     removed = await inbox.db(store.erase, email)
     log.info("Erased everything about one address at staff request: %s", removed)
-    return _back(inbox, messages.erased(sum(removed.values()), email))
+    return _back(inbox, messages.erased(sum(removed.values())))
 
 
 # --- exports ------------------------------------------------------------------------------------
 
-LEAD_COLUMNS = {"created_at": "Mottatt", "kind": "Type", "status": "Status", "name": "Navn", "company": "Firma",
-                "email": "E-post", "phone": "Telefon", "message": "Melding", "article": "Artikkel", "page": "Side"}
-SUBSCRIBER_COLUMNS = {"email": "E-post", "confirmed_at": "Bekreftet", "created_at": "Meldt på",
-                      "article": "Artikkel"}
+LEAD_COLUMNS = ["created_at", "kind", "status", "name", "company", "email", "phone", "message", "article", "page"]
+SUBSCRIBER_COLUMNS = ["email", "confirmed_at", "created_at", "article"]
 
 
 @staff_page
@@ -192,6 +190,6 @@ async def subscribers_csv(request: Request, inbox: Inbox, session: str) -> Respo
     return _csv("abonnenter.csv", SUBSCRIBER_COLUMNS, await inbox.db(store.confirmed_subscribers))
 
 
-def _csv(filename: str, columns: dict[str, str], rows: list[dict[str, Any]]) -> Response:
+def _csv(filename: str, columns: list[str], rows: list[dict[str, Any]]) -> Response:
     return Response(export.csv_bytes(columns, rows), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{filename}"'})

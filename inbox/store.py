@@ -7,12 +7,17 @@ for each other instead of failing. PostgreSQL commits durably by default.
 Idempotency: ``leads.form_token`` is unique and inserts use ON CONFLICT DO
 NOTHING, so a double click or a retried request is stored once, even when the
 two copies arrive at the same moment.
+Privacy: each queued mail records whom it is *about* (the visitor), so erasure
+and retention reach the staff's notification too; errors never carry the
+bound parameters (``hide_parameters``), so no address reaches a log; the
+SQLite file and its WAL/SHM are readable by their owner only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -21,13 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (Column, DateTime, Engine, Index, Integer, MetaData, String, Table, Text, create_engine,
-                        delete, event, func, insert, select, text, update)
+                        delete, event, func, insert, inspect, or_, select, text, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+
+from . import validation
 
 STATUSES = ("ny", "kontaktet", "avsluttet")
 KINDS = ("booking", "newsletter")
 MAX_ID = 2**31 - 1  # the largest id an Integer column holds on PostgreSQL
+# Confirmation mails per address and hour, whoever asks: more signups are answered alike but send nothing.
+CONFIRMATIONS_PER_HOUR = 3
 
 metadata = MetaData()
 
@@ -66,6 +75,9 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, index=True),
     Column("last_error", Text, nullable=False, server_default=""),
+    # The visitor the mail is about (normalised address): the staff notification of a booking goes to staff
+    # but holds the visitor's name, phone and message, so erasure and retention must find it.
+    Column("about", String(254), nullable=False, server_default=""),
 )
 
 
@@ -80,30 +92,63 @@ def connect(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     if engine.dialect.name == "sqlite":
         _sqlite_locks[engine] = threading.Lock()
     return engine
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """create_all never alters a table: an outbox from before the `about` column gets it here.
+
+    On SQLite the check and the change share one BEGIN IMMEDIATE, and PostgreSQL's
+    IF NOT EXISTS holds the table lock, so two processes starting at once add it once.
+    """
+    with engine.begin() as conn:
+        if "about" in {column["name"] for column in inspect(conn).get_columns("outbox")}:
+            return
+        exists = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+        conn.execute(text(f"ALTER TABLE outbox ADD COLUMN{exists} about VARCHAR(254) NOT NULL DEFAULT ''"))
+
+
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = Path(database) if database and database != ":memory:" else None
+    if path is not None:
+        _private_file(path)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10,
-                           max_overflow=20)
+                           max_overflow=20, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _record: Any) -> None:
         connection.isolation_level = None  # SQLAlchemy's own BEGIN below, not pysqlite's deferred one
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "foreign_keys=ON"):
             connection.execute(f"PRAGMA {pragma}")
+        if path is not None:  # SQLite gives -wal and -shm the database's mode; made sure, whatever the umask
+            for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                with contextlib.suppress(FileNotFoundError, PermissionError):
+                    companion.chmod(0o600)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The database file (and a folder made for it) for the owner only, created so before SQLite opens it.
+
+    An existing file is tightened too (older versions left it 0644), unless another user owns it.
+    """
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    with contextlib.suppress(PermissionError):
+        path.chmod(0o600)
 
 
 # SQLite allows one writer at a time. Queueing the threads of this process on a
@@ -137,10 +182,11 @@ def _insert_lead(engine: Engine, conn: Any, row: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Mail:
-    """A composed email for the outbox."""
+    """A composed email for the outbox, and the visitor's normalised address it is about ("" for none)."""
 
     recipient: str
     message: str
+    about: str = ""
 
 
 def store_lead(engine: Engine, kind: str, token: str, values: dict[str, str], now: dt.datetime,
@@ -157,7 +203,16 @@ def store_lead(engine: Engine, kind: str, token: str, values: dict[str, str], no
 
 def store_signup(engine: Engine, token: str, values: dict[str, str], now: dt.datetime,
                  confirmation: Mail) -> bool:
-    """A newsletter signup: the lead, a pending subscriber, and the confirmation email (not when confirmed)."""
+    """A newsletter signup: the lead, a pending subscriber, and the confirmation email (not when confirmed).
+
+    Against mail bombing, a confirmation is queued only while the address has
+    had at most CONFIRMATIONS_PER_HOUR signups in the last hour, this one
+    included, whichever clients sent them. They are counted in the leads table
+    (outbox rows go once sent), so someone who keeps asking keeps the address
+    quiet. The subscriber row is locked first, so concurrent signups on
+    PostgreSQL count one after the other (SQLite's BEGIN IMMEDIATE serialises
+    all writers already).
+    """
     email = values["email"]
     with _transaction(engine) as conn:
         if not _insert_lead(engine, conn, {"kind": "newsletter", "form_token": token, "created_at": now,
@@ -166,17 +221,25 @@ def store_signup(engine: Engine, token: str, values: dict[str, str], now: dt.dat
             return False
         conn.execute(_insert_ignoring(engine, subscribers, ["email"]),
                      {"email": email, "created_at": now, "article": values.get("article", "")})
-        confirmed = conn.execute(select(subscribers.c.confirmed_at).where(subscribers.c.email == email)).scalar()
+        confirmed = conn.execute(select(subscribers.c.confirmed_at).where(subscribers.c.email == email)
+                                 .with_for_update()).scalar()
         if confirmed is None:
             conn.execute(update(subscribers).where(subscribers.c.email == email).values(created_at=now))
-            _queue(conn, [confirmation], now)
+            if _recent_signups(conn, email, now - dt.timedelta(hours=1)) <= CONFIRMATIONS_PER_HOUR:
+                _queue(conn, [confirmation], now)
     return True
+
+
+def _recent_signups(conn: Any, email: str, since: dt.datetime) -> int:
+    """Newsletter signups of *email* since *since*, the one being stored included."""
+    return int(conn.execute(select(func.count()).select_from(leads).where(
+        leads.c.kind == "newsletter", leads.c.email == email, leads.c.created_at > since)).scalar_one())
 
 
 def _queue(conn: Any, mail: list[Mail], now: dt.datetime) -> None:
     for item in mail:
         conn.execute(insert(outbox), {"created_at": now, "recipient": item.recipient, "message": item.message,
-                                      "next_attempt_at": now, "attempts": 0})
+                                      "next_attempt_at": now, "attempts": 0, "about": item.about})
 
 
 def confirm(engine: Engine, email: str, now: dt.datetime) -> bool:
@@ -196,20 +259,42 @@ def unsubscribe(engine: Engine, email: str) -> bool:
 
 
 def erase(engine: Engine, email: str) -> dict[str, int]:
-    """Delete everything stored about one address (GDPR art. 17): leads, subscription, queued mail."""
+    """Delete everything stored about one address (GDPR art. 17): leads, subscription, mail to it or about it.
+
+    The address matches however it is written: any case, and the domain in
+    Unicode or as IDNA A-labels (``OLA@Bücher.no`` finds ``ola@bücher.no``).
+    """
+    forms = _spellings(email)
     with _transaction(engine) as conn:
         return {
-            "leads": conn.execute(delete(leads).where(func.lower(leads.c.email) == email.lower())).rowcount,
-            "subscribers": conn.execute(delete(subscribers).where(func.lower(subscribers.c.email) == email.lower()))
+            "leads": conn.execute(delete(leads).where(func.lower(leads.c.email).in_(forms))).rowcount,
+            "subscribers": conn.execute(delete(subscribers).where(func.lower(subscribers.c.email).in_(forms)))
             .rowcount,
-            "outbox": conn.execute(delete(outbox).where(func.lower(outbox.c.recipient) == email.lower())).rowcount,
+            "outbox": conn.execute(delete(outbox).where(or_(func.lower(outbox.c.recipient).in_(forms),
+                                                            func.lower(outbox.c.about).in_(forms)))).rowcount,
         }
 
 
+def _spellings(email: str) -> list[str]:
+    """The ways an address may be stored: as given (lowercased), normalised, and with an IDNA A-label domain."""
+    normalised = validation.normalise_email(email)
+    forms = {email.strip().lower(), normalised}
+    with contextlib.suppress(ValueError):
+        forms.add(validation.ascii_email(normalised))
+    return sorted(forms)
+
+
 def purge(engine: Engine, now: dt.datetime, retention: dt.timedelta, confirm_window: dt.timedelta) -> dict[str, int]:
-    """Retention: leads older than *retention*, and signups never confirmed within *confirm_window*."""
+    """Retention: leads and queued mail older than *retention*; signups never confirmed within *confirm_window*,
+    and their confirmation mail (to and about them, or to them from before `about`; a booking keeps its own)."""
+    unconfirmed = select(subscribers.c.email).where(subscribers.c.confirmed_at.is_(None),
+                                                    subscribers.c.created_at < now - confirm_window)
+    confirmations = outbox.c.recipient.in_(unconfirmed) & or_(outbox.c.about == outbox.c.recipient,
+                                                               outbox.c.about == "")
     with _transaction(engine) as conn:
         return {
+            "outbox": conn.execute(delete(outbox).where(or_(outbox.c.created_at < now - retention, confirmations)))
+            .rowcount,
             "leads": conn.execute(delete(leads).where(leads.c.created_at < now - retention)).rowcount,
             "subscribers": conn.execute(delete(subscribers).where(
                 subscribers.c.confirmed_at.is_(None), subscribers.c.created_at < now - confirm_window)).rowcount,

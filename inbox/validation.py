@@ -14,10 +14,16 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import idna
+
 # The invisible bot trap in every form (overrides/partials/form-trap.html).
 HONEYPOT = "website"
 
 EMAIL_ERROR = "Skriv inn en gyldig e-postadresse, for eksempel navn@firma.no."
+# Mail servers take æ, ø and å before the @ only with SMTPUTF8, which many do not offer.
+LOCAL_PART_ERROR = ("Delen før @ kan bare ha bokstavene a–z (ikke æ, ø eller å), sifre og tegn som . - _ +. "
+                    "Skriv den som i e-postprogrammet ditt.")
+DOMAIN_ERROR = "Delen etter @ er ikke et gyldig domenenavn. Sjekk stavemåten, for eksempel navn@firma.no."
 _LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*\.[^\W\d_]{{2,63}}")
@@ -87,13 +93,62 @@ def clean(text: str, multiline: bool = False) -> str:
     return " ".join(text.split())
 
 
+def normalise_email(text: str) -> str:
+    """One spelling per mailbox, so dedupe, unsubscribe and erase find the stored row.
+
+    Cleaned like every field, the local part lowercased (as the forms always
+    did), the domain in its canonical Unicode form by IDNA/UTS 46: ``OLA@BÜCHER.no``
+    and ``ola@xn--bcher-kva.no`` both become ``ola@bücher.no``, which staff can
+    read. A domain that is not valid IDNA is only lowercased; :func:`email_error`
+    then refuses it.
+    """
+    address = clean(text)
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address.lower()
+    try:
+        domain = idna.decode(idna.encode(domain, uts46=True))
+    except UnicodeError:  # idna.IDNAError and the codec's own errors
+        domain = domain.lower()
+    return f"{local.lower()}@{domain}"
+
+
+def ascii_email(address: str) -> str:
+    """The address with its domain in IDNA A-labels, for To:, Reply-To: and the SMTP envelope.
+
+    ValueError unless the address is usable (see :func:`email_error`).
+    """
+    if error := email_error(address):
+        raise ValueError(error)
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+
+
+def email_error(address: str) -> str:
+    """'' for a usable address (as :func:`normalise_email` gives it), else the message for the field.
+
+    Usable means: one ASCII local part (no SMTPUTF8), no RFC 2047 marker ``=?``
+    that the email package would decode into header text, a dotted domain with a
+    letter TLD that IDNA can encode, and RFC 5321's limits on the encoded form.
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return EMAIL_ERROR
+    if not local.isascii():
+        return LOCAL_PART_ERROR
+    if ("=?" in address or EMAIL.fullmatch(address) is None or len(local) > 64
+            or local.startswith(".") or local.endswith(".") or ".." in local):
+        return EMAIL_ERROR
+    try:
+        encoded = idna.encode(domain, uts46=True)
+    except UnicodeError:
+        return DOMAIN_ERROR
+    return EMAIL_ERROR if len(local) + 1 + len(encoded) > 254 else ""
+
+
 def valid_email(address: str) -> bool:
-    """A practical check: one @, a dotted domain with a letter TLD, and the length limits of RFC 5321."""
-    if len(address) > 254 or "@" not in address:
-        return False
-    local = address.rsplit("@", 1)[0]
-    return (EMAIL.fullmatch(address) is not None and len(local) <= 64
-            and not local.startswith(".") and not local.endswith(".") and ".." not in local)
+    """A practical check: one @, a dotted IDNA domain with a letter TLD, and the length limits of RFC 5321."""
+    return len(address) <= 254 and not email_error(normalise_email(address))
 
 
 def _first(raw: Mapping[str, Sequence[str]], name: str) -> str:
@@ -114,9 +169,9 @@ def validate(form: Form, raw: Mapping[str, Sequence[str]]) -> Submission:
         elif len(value) > spec.max_length:
             errors[spec.name] = f"{spec.label} kan være høyst {spec.max_length} tegn (nå {len(value)})."
     if "email" in values and values["email"] and "email" not in errors:
-        values["email"] = _normalise_email(values["email"])
-        if not valid_email(values["email"]):
-            errors["email"] = EMAIL_ERROR
+        values["email"] = normalise_email(values["email"])
+        if message := email_error(values["email"]):
+            errors["email"] = message
     if values.get("phone") and "phone" not in errors and not PHONE.fullmatch(values["phone"]):
         errors["phone"] = "Skriv telefonnummeret med sifre, for eksempel +47 912 34 567."
     if not clean(_first(raw, "consent")):
@@ -129,11 +184,6 @@ def validate(form: Form, raw: Mapping[str, Sequence[str]]) -> Submission:
     values["form_token"] = token if TOKEN.fullmatch(token) else ""
     trapped = bool(clean(_first(raw, HONEYPOT)))
     return Submission(form, values, {} if trapped else errors, trapped)
-
-
-def _normalise_email(address: str) -> str:
-    """Domains are case-insensitive; the local part is kept as typed (RFC 5321) but lowercased in practice."""
-    return address.strip().lower()
 
 
 def form_token(submission: Submission, hour: str) -> str:
@@ -149,7 +199,3 @@ def form_token(submission: Submission, hour: str) -> str:
     content = "\x1f".join([submission.form.kind, hour, *(f"{k}={v}" for k, v in sorted(submission.values.items()))])
     return "auto-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
 
-
-def normalise_email(text: str) -> str:
-    """TEMPORARY until the inbox-mail branch lands."""
-    return _normalise_email(clean(text))

@@ -42,9 +42,9 @@ async def drain(inbox: Inbox) -> None:
             await run_in_threadpool(inbox.settings.delivery.send, item["recipient"], item["message"])
         except Exception as error:  # noqa: BLE001 - SMTP fails in many ways; each is retried
             retry = now() + mail.retry_delay(item["attempts"])
-            # The error text may echo the address: the log gets the mail's id and the kind of failure only.
-            log.warning("Email %d not delivered (attempt %d, %s); next try %s", item["id"], item["attempts"] + 1,
-                        type(error).__name__, retry.isoformat(timespec="seconds"))
+            # The error text may echo the address: the log gets the mail's id and a description without it.
+            log.warning("Email %d not delivered (attempt %d): %s; next try %s", item["id"], item["attempts"] + 1,
+                        mail.describe_error(error), retry.isoformat(timespec="seconds"))
             await inbox.db(store.mail_failed, item["id"], str(error), retry)
         else:
             await inbox.db(store.mail_sent, item["id"])

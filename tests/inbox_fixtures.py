@@ -9,6 +9,8 @@ admin URL; `make test` starts Debian's server and sets it).
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import subprocess
@@ -57,10 +59,12 @@ class Mailbox:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the DATA exactly as it arrived, for what a parser would decode
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
+        self.raw.append(envelope.original_content)  # type: ignore[attr-defined]
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
         return "250 Message accepted for delivery"
 
     def wait(self, count: int = 1, timeout: float = 15) -> list[EmailMessage]:
@@ -82,6 +86,17 @@ def body(message: EmailMessage) -> str:
 
 def links(message: EmailMessage) -> list[str]:
     return re.findall(r"https?://\S+", body(message))
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    """A staff export as Excel reads it: UTF-8 after a BOM, `;` between fields; rows by Norwegian heading."""
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def plain(value: str) -> str:
+    """A cell without the ' that the export puts before a formula character where a cell could begin."""
+    return re.sub(r"(^|[;,\t\r\n\"])(\s*)'(?=[=+\-@\uff1d\uff0b\uff0d\uff20\t\r\n])", r"\1\2", value)
 
 
 def path_of(url: str) -> str:

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from inbox import tokens, validation
-from inbox.export import _cell as _csv_cell
+from inbox import export, tokens, validation
 from inbox.limits import Proxies, parse_networks
-from inbox.mail import compose, retry_delay
+from inbox.mail import confirmation, retry_delay
+from inbox_fixtures import plain, read_csv
 
 SECRET = b"k" * 32
 
@@ -143,7 +143,7 @@ def test_comparing_request_text_never_raises(given: str) -> None:
     (None, ""), (dt.datetime(2026, 11, 27, 10, 5, 3), "2026-11-27T10:05:03+00:00"),
 ])
 def test_csv_cells_never_become_formulas(value, cell: str) -> None:
-    assert _csv_cell(value) == cell
+    assert export.cell(value) == cell
 
 
 def test_retry_delay_grows_to_six_hours() -> None:
@@ -151,9 +151,84 @@ def test_retry_delay_grows_to_six_hours() -> None:
 
 
 def test_composed_mail_is_utf8_with_unsubscribe_headers() -> None:
-    text = compose("Arctic Sales <post@arcticsales.no>", "ola@fjord.no", "Bekreft påmeldingen", "confirm.txt",
-                   unsubscribe="http://inbox/u?token=x", now=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc),
-                   confirm="http://inbox/c?token=y", hours=72)
+    text = confirmation("Arctic Sales <post@arcticsales.no>", "ola@fjord.no",
+                        now=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc), confirm_url="http://inbox/c?token=y",
+                        unsubscribe_url="http://inbox/u?token=x", hours=72)
     assert "List-Unsubscribe: <http://inbox/u?token=x>" in text
-    assert "Subject: Bekreft =?utf-8?q?p=C3=A5meldingen?=" in text  # æøå encoded for every mail server
+    assert "Subject: Bekreft =?utf-8?q?p=C3=A5meldingen?= til nyhetsbrevet" in text  # æøå encoded for every server
     assert text.isascii()
+
+
+@pytest.mark.parametrize(("typed", "normalised"), [
+    ("Kari@Nordlys.NO", "kari@nordlys.no"),
+    ("  OLA@Bücher.no ", "ola@bücher.no"),
+    ("ola@BU\u0308CHER.no", "ola@bücher.no"),          # decomposed ü, NFC first
+    ("ola@xn--bcher-kva.no", "ola@bücher.no"),         # the A-label comes back readable
+    ("ola@XN--BCHER-KVA.NO", "ola@bücher.no"),
+    ("kari@ÆRLIG.no", "kari@ærlig.no"),
+    ("kari@ｎｏｒｄｌｙｓ。ｎｏ", "kari@nordlys.no"),        # fullwidth letters and dot (UTS 46)
+    ("ola@straße.de", "ola@straße.de"),                # not folded to strasse (IDNA 2008)
+    ("kari@xn--zz.no", "kari@xn--zz.no"),              # not IDNA: only lowercased, refused below
+    ("ikke en adresse", "ikke en adresse"),
+])
+def test_normalise_email_gives_one_spelling_per_mailbox(typed: str, normalised: str) -> None:
+    assert validation.normalise_email(typed) == normalised
+
+
+@pytest.mark.parametrize(("address", "error", "wire"), [
+    ("ola@bücher.no", "", "ola@xn--bcher-kva.no"),
+    ("kari@ærlig.no", "", "kari@xn--rlig-uoa.no"),
+    ("x@пример.рф", "", "x@xn--e1afmkfd.xn--p1ai"),
+    ("ola/salg@fjord.no", "", "ola/salg@fjord.no"),
+    ("kari@xn--zz.no", validation.DOMAIN_ERROR, None),
+    ("kari@ab--cd.no", validation.DOMAIN_ERROR, None),
+    ("kari@nord_lys.no", validation.DOMAIN_ERROR, None),
+    ("kari@\u05d0a.no", validation.DOMAIN_ERROR, None),
+    ("kari@" + "ø" * 60 + ".no", validation.DOMAIN_ERROR, None),
+    # 227 characters, 299 once encoded:
+    ("k" * 64 + "@" + ".".join(["æøåäöüæøåäöüæøåäöüa"] * 8) + ".no", validation.EMAIL_ERROR, None),
+    ("øyvind@fjord.no", validation.LOCAL_PART_ERROR, None),
+    ("=?utf-8?q?x?=@fjord.no", validation.EMAIL_ERROR, None),
+    ("kari=?@fjord.no", validation.EMAIL_ERROR, None),
+    ("kari@nordlys", validation.EMAIL_ERROR, None),
+])
+def test_email_error_and_the_idna_form_for_headers(address: str, error: str, wire: str | None) -> None:
+    assert validation.email_error(address) == error
+    if wire is None:
+        with pytest.raises(ValueError):
+            validation.ascii_email(address)
+    else:
+        assert validation.ascii_email(address) == wire
+
+
+# Cells that would start a formula somewhere, however a reader splits the line.
+CSV_PAYLOADS = ["Ola;=1+1", "Ola,=1+1", 'x"; =1+1', "a\n=1+1", "a\r\n@SUM(A1)", "\t=1", " =1", "\u3000=1",
+                "\uff1d1+1", "a;\uff0b1", "=cmd|' /C calc'!A0", "-2+3", "+47 912 34 567", "a\t-2", '"=1"',
+                'a,"@x"', "x;;;=1", "ok, - punkt", "\r=1", "\n", "=", "Kari Nordmann"]
+FORMULA_START = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
+@pytest.mark.parametrize("payload", CSV_PAYLOADS)
+def test_no_csv_piece_starts_a_formula_however_the_line_is_split(payload: str) -> None:
+    decoded = export.csv_bytes(["message"], [{"message": payload}]).decode("utf-8-sig")
+    for separator in (";", ",", "\n", "\r", "\t", '"'):
+        for piece in decoded.split(separator):
+            assert not piece.strip().strip('"').strip().startswith(FORMULA_START), (separator, piece)
+
+
+@pytest.mark.parametrize("payload", CSV_PAYLOADS)
+def test_csv_values_round_trip_in_excels_dialect(payload: str) -> None:
+    data = export.csv_bytes(["name", "message"], [{"name": "Kari", "message": payload}])
+    [row] = read_csv(data)
+    assert row["Navn"] == "Kari" and plain(row["Melding"]) == payload
+
+
+def test_csv_file_format_for_norwegian_excel() -> None:
+    oslo = dt.timezone(dt.timedelta(hours=1))
+    rows = [{"created_at": dt.datetime(2026, 11, 27, 11, 5, tzinfo=oslo), "kind": "booking", "name": "Åse Ø",
+             "email": "ola@bücher.no", "phone": None},
+            {"created_at": dt.datetime(2026, 11, 27, 10, 6), "kind": "newsletter", "extra": 1}]  # SQLite: naive UTC
+    data = export.csv_bytes(["created_at", "kind", "name", "email", "phone", "extra"], rows)
+    assert data == ('\ufeff"Mottatt";"Type";"Navn";"E-post";"Telefon";"extra"\r\n'
+                    '"2026-11-27T10:05:00+00:00";"booking";"Åse Ø";"ola@bücher.no";"";""\r\n'
+                    '"2026-11-27T10:06:00+00:00";"newsletter";"";"";"";"1"\r\n').encode("utf-8")
