@@ -13,9 +13,8 @@ from pathlib import Path
 
 from . import limits, tokens, validation
 from .mail import Delivery, FolderDelivery, SMTPDelivery
-from .settings import DATA_DIR, Settings, load_secret, with_slash
+from .settings import DATA_DIR, LOOPBACK, Settings, load_secret, with_slash
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 log = logging.getLogger("inbox")
 
 

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -26,9 +27,17 @@ from starlette.types import ASGIApp
 from . import forms, staff, subscription, worker
 from .core import Inbox, current
 from .middleware import ErrorPages, SecurityHeaders
-from .settings import Settings
+from .settings import LOOPBACK, Settings
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+class RowId(IntegerConvertor):
+    """A row id in a path: at most ten digits, so a 5,000-digit one is a 404 rather than int()'s ValueError."""
+
+    regex = "[0-9]{1,10}"
+
+
+register_url_convertor("rowid", RowId())
 
 
 async def health(request: Request) -> Response:
@@ -43,7 +52,8 @@ ROUTES = [
     Route("/newsletter", forms.newsletter, methods=["POST"], name="newsletter"),
     Route("/booking", forms.preflight, methods=["OPTIONS"]),
     Route("/newsletter", forms.preflight, methods=["OPTIONS"]),
-    Route("/newsletter/confirm", subscription.confirm, methods=["GET"], name="confirm"),
+    Route("/newsletter/confirm", subscription.confirm_page, methods=["GET"], name="confirm"),
+    Route("/newsletter/confirm", subscription.confirm, methods=["POST"]),
     Route("/newsletter/unsubscribe", subscription.unsubscribe_page, methods=["GET"], name="unsubscribe"),
     Route("/newsletter/unsubscribe", subscription.unsubscribe, methods=["POST"]),
     Route("/health", health, methods=["GET"], name="health"),
@@ -51,7 +61,7 @@ ROUTES = [
     Route("/staff/login", staff.login_page, methods=["GET"], name="login"),
     Route("/staff/login", staff.login, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"], name="logout"),
-    Route("/staff/leads/{lead_id:int}/status", staff.set_status, methods=["POST"], name="status"),
+    Route("/staff/leads/{lead_id:rowid}/status", staff.set_status, methods=["POST"], name="status"),
     Route("/staff/erase", staff.erase, methods=["POST"], name="erase"),
     Route("/staff/henvendelser.csv", staff.leads_csv, methods=["GET"], name="leads_csv"),
     Route("/staff/abonnenter.csv", staff.subscribers_csv, methods=["GET"], name="subscribers_csv"),
@@ -66,8 +76,8 @@ def allowed_hosts(settings: Settings) -> list[str]:
     no outside name can resolve to them for another visitor.
     """
     hosts = [settings.public_host, *settings.allowed_hosts]
-    if settings.public_host in LOOPBACK_NAMES:
-        hosts += LOOPBACK_NAMES
+    if settings.public_host in LOOPBACK:
+        hosts += LOOPBACK
     return sorted(set(hosts))
 
 

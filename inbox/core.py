@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Router
 
 from . import limits, messages, store, tokens
-from .settings import Settings
+from .settings import Settings, origin
 
 log = logging.getLogger("inbox")
 
@@ -70,9 +70,9 @@ class Inbox:
         peer = request.client.host if request.client else "unknown"
         return self.proxies.client(peer, request.headers.getlist("x-forwarded-for"))
 
-    def key(self, *parts: str) -> str:
-        """A keyed hash for a limit: the database holds no client address."""
-        return self.signer.digest("limit", "\x1f".join(parts))
+    def key(self, purpose: str, client: str) -> str:
+        """A keyed hash for a limit on *client* (its address bucket): the database holds no address."""
+        return self.signer.digest("limit", f"{purpose}\x1f{limits.bucket(client)}")
 
     def url_for(self, name: str, query: dict[str, str] | None = None, **path: Any) -> str:
         """The full public address of a named route, as email and redirects need it."""
@@ -149,6 +149,14 @@ class Inbox:
 
 SESSION_COOKIE = "inbox_staff"
 DEVICE_COOKIE = "inbox_device"  # a browser that has logged in before: it may still try when the account is throttled
+
+
+def sent_origin(request: Request) -> str:
+    """The origin a post says it comes from: Origin, or else Referer's; "" when neither is readable."""
+    try:
+        return (request.headers.get("origin") or origin(request.headers.get("referer", "") or "")).lower()
+    except ValueError:  # a malformed Referer such as "http://[x/"
+        return ""
 
 
 def wants_json(request: Request) -> bool:

@@ -15,8 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from . import limits, mail, messages, store, validation
-from .core import Inbox, TooLarge, TooSlow, current, now, read_form, wants_json
-from .settings import origin
+from .core import Inbox, TooLarge, TooSlow, current, now, read_form, sent_origin, wants_json
 
 log = logging.getLogger("inbox.forms")
 
@@ -73,12 +72,7 @@ async def _submit(request: Request, form: validation.Form) -> Response:
 
 def _origin_allowed(inbox: Inbox, request: Request) -> bool:
     """Cross-site request forgery guard: from the site, or from this inbox's own form page."""
-    sent = request.headers.get("origin") or _origin_of(request.headers.get("referer", ""))
-    return sent.lower() in {inbox.settings.site_origin, inbox.settings.public_origin}
-
-
-def _origin_of(url: str) -> str:
-    return origin(url) if url else ""
+    return sent_origin(request) in {inbox.settings.site_origin, inbox.settings.public_origin}
 
 
 async def _refuse(inbox: Inbox, request: Request) -> Response | None:

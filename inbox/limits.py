@@ -50,9 +50,23 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     elif text.count(":") == 1:
         text = text.partition(":")[0]
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    # A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d: match them as the IPv4 address they are.
+    return address.ipv4_mapped or address if isinstance(address, ipaddress.IPv6Address) else address
+
+
+def bucket(client: str) -> str:
+    """What a limit counts for a client: its IPv4 address, or its IPv6 /64.
+
+    One IPv6 subscriber usually holds a whole /64, so counting single IPv6
+    addresses would give one attacker billions of fresh counters.
+    """
+    address = _address(client)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address) if address else client
 
 
 @dataclass(frozen=True)

@@ -65,14 +65,16 @@ UNKNOWN_STATUS = Notice("Ukjent status", "Velg ny, kontaktet eller avsluttet.", 
 LEAD_MISSING = Notice("Fant ikke henvendelsen", "Den kan være slettet.", "staff", "Til ansattsiden")
 WRONG_PASSWORD = "Feil passord."
 LOGIN_THROTTLED = "For mange mislykkede forsøk. Vent et kvarter og prøv igjen."
-STATUS_SAVED = "Status lagret."
-ERASE_INVALID = "Skriv inn en gyldig e-postadresse."
-SESSION_ENDED = "Du er logget ut."
+# The notices on the staff page after an action. The redirect carries only the key (and a count), never
+# text: no link can put words of its own on the staff page, and no address lands in history or proxy logs.
+STAFF_NOTICES = {"status-lagret": "Status lagret.", "ugyldig-adresse": "Skriv inn en gyldig e-postadresse."}
 
 
-def erased(total: int) -> str:
-    # Not the address: the notice travels in the redirect's URL, into browser history and proxy logs.
-    return f"Slettet {total} oppføringer om adressen."
+def staff_notice(key: str, count: str = "") -> str:
+    """The notice for *key*; "" for anything else."""
+    if key == "slettet" and count.isascii() and count.isdigit() and len(count) <= 6:
+        return f"Slettet {int(count)} oppføringer om adressen."
+    return STAFF_NOTICES.get(key, "")
 
 
 STATUS_LABELS = {"ny": "Ny", "kontaktet": "Kontaktet", "avsluttet": "Avsluttet"}

@@ -10,6 +10,7 @@ with the Norwegian page (or JSON for the site's script) in the inbox's style.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -60,18 +61,21 @@ class ErrorPages:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        held: dict[str, int] = {}
+        held: dict[str, Any] = {}
 
         async def replace_plain_errors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kind = Headers(raw=message.get("headers", [])).get("content-type", "")
                 if message["status"] >= 400 and kind.startswith("text/plain"):
                     held["status"] = message["status"]
+                    held["allow"] = Headers(raw=message.get("headers", [])).get("allow")  # kept on a 405
                     return
             elif "status" in held:  # the English body: swallowed, and the Norwegian answer sent at its end
                 if not message.get("more_body", False):
                     request = Request(scope)
                     answer = self.render(held.pop("status"), "application/json" in request.headers.get("accept", ""))
+                    if held.get("allow"):
+                        answer.headers["allow"] = held["allow"]
                     await answer(scope, receive, send)
                 return
             await send(message)

@@ -12,6 +12,9 @@ from .mail import Delivery
 
 # The repository's git-ignored data folder: the SQLite file, the secret key, mail in local preview.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# The names of this machine: the inbox runs without a staff password only there, and a loopback
+# inbox answers to each of them (no outside DNS name can point a visitor's browser at them).
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass(frozen=True)

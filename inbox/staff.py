@@ -8,6 +8,7 @@ from the inbox's own origin carrying the session's CSRF token; the
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import secrets
@@ -19,8 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from . import export, limits, messages, store, tokens, validation
-from .core import DEVICE_COOKIE, SESSION_COOKIE, Inbox, TooLarge, TooSlow, current, now, read_form
-from .settings import origin
+from .core import DEVICE_COOKIE, SESSION_COOKIE, Inbox, TooLarge, TooSlow, current, now, read_form, sent_origin
 
 log = logging.getLogger("inbox.staff")
 
@@ -32,8 +32,7 @@ Action = Callable[[Request, Inbox, dict[str, str]], Awaitable[Response]]
 
 def _from_own_origin(inbox: Inbox, request: Request) -> bool:
     """Staff actions come from the inbox's own pages only, never from the site or anywhere else."""
-    sent = request.headers.get("origin") or origin(request.headers.get("referer", "") or "")
-    return bool(sent) and sent.lower() == inbox.settings.public_origin
+    return sent_origin(request) == inbox.settings.public_origin
 
 
 def staff_page(handler: Callable[[Request, Inbox, str], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -86,7 +85,9 @@ async def login(request: Request) -> Response:
     if not _from_own_origin(inbox, request):
         return inbox.notice(messages.LOGIN_FOREIGN_ORIGIN, 403)
     client_key, account_key = inbox.key("login-client", inbox.client(request)), inbox.key("login-account", ACCOUNT)
-    if await _throttled(inbox, request, client_key, account_key):
+    moment = now()
+    counted = await _count_attempt(inbox, request, client_key, account_key, moment)
+    if counted is None:
         return inbox.page("login.html", 429, configured=True, error=messages.LOGIN_THROTTLED)
     try:
         raw = await read_form(request, 4096, inbox.settings.read_timeout)
@@ -95,9 +96,9 @@ async def login(request: Request) -> Response:
     password = (raw.get("password") or [""])[0]
     stored = inbox.settings.staff_password_hash
     if not stored or not await run_in_threadpool(tokens.check_password, password, stored):
-        await inbox.db(store.record, [client_key, account_key], now())  # only failures count
         log.warning("Failed staff login")
         return inbox.page("login.html", 401, configured=bool(stored), error=messages.WRONG_PASSWORD)
+    await inbox.db(store.forget, counted, moment)  # only failures count
     token = secrets.token_urlsafe(32)
     await inbox.db(store.create_session, inbox.token_hash(token), inbox.password_tag, now())
     response = RedirectResponse(inbox.url_for("staff"), status_code=303)
@@ -106,15 +107,21 @@ async def login(request: Request) -> Response:
     return response
 
 
-async def _throttled(inbox: Inbox, request: Request, client_key: str, account_key: str) -> bool:
-    """Too many failures from this client, or against the account from a browser that never logged in."""
-    moment = now()
-    if await inbox.db(store.hits, client_key, limits.LOGIN_PER_CLIENT.window, moment) >= limits.LOGIN_PER_CLIENT.count:
-        return True
+async def _count_attempt(inbox: Inbox, request: Request, client_key: str, account_key: str,
+                         moment: dt.datetime) -> list[str] | None:
+    """Count this attempt before the password is checked, so parallel guesses cannot slip past the limit.
+
+    None: too many failures from this client, or against the account from a
+    browser that never logged in. Otherwise the keys it was counted under.
+    """
+    per_client, per_account = limits.LOGIN_PER_CLIENT, limits.LOGIN_PER_ACCOUNT
+    if not await inbox.db(store.hit, client_key, per_client.count, per_client.window, moment):
+        return None
+    if await inbox.db(store.hit, account_key, per_account.count, per_account.window, moment):
+        return [client_key, account_key]
     if _known_device(inbox, request):
-        return False
-    failures = await inbox.db(store.hits, account_key, limits.LOGIN_PER_ACCOUNT.window, moment)
-    return failures >= limits.LOGIN_PER_ACCOUNT.count
+        return [client_key]
+    return None
 
 
 def _known_device(inbox: Inbox, request: Request) -> bool:
@@ -125,15 +132,20 @@ def _known_device(inbox: Inbox, request: Request) -> bool:
 
 
 def _set_cookie(inbox: Inbox, response: Response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/staff", httponly=True, samesite="strict",
+    response.set_cookie(name, value, max_age=max_age, path=_cookie_path(inbox), httponly=True, samesite="strict",
                         secure=inbox.settings.secure_cookies)
+
+
+def _cookie_path(inbox: Inbox) -> str:
+    """The staff pages' path under the public URL (which may have a path of its own)."""
+    return inbox.path_for("staff").rstrip("/")
 
 
 @staff_action
 async def logout(request: Request, inbox: Inbox, fields: dict[str, str]) -> Response:
     await inbox.db(store.end_session, inbox.token_hash(fields["session"]))
     response = RedirectResponse(inbox.url_for("login"), status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/staff")
+    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(inbox))
     return response
 
 
@@ -146,11 +158,13 @@ async def leads(request: Request, inbox: Inbox, session: str) -> Response:
     outbox = await inbox.db(store.outbox_state)
     return inbox.page("staff.html", leads=rows, csrf=inbox.csrf(session), statuses=messages.STATUS_LABELS,
                       outbox=outbox, retention_days=inbox.settings.retention_days,
-                      notice=request.query_params.get("melding", ""))
+                      notice=messages.staff_notice(request.query_params.get("melding", ""),
+                                                   request.query_params.get("antall", "")))
 
 
-def _back(inbox: Inbox, notice: str) -> Response:
-    return RedirectResponse(inbox.url_for("staff", query={"melding": notice}), status_code=303)
+def _back(inbox: Inbox, notice: str, **query: str) -> Response:
+    """Back to the staff page, with the key of a notice from messages.STAFF_NOTICES."""
+    return RedirectResponse(inbox.url_for("staff", query={"melding": notice, **query}), status_code=303)
 
 
 @staff_action
@@ -160,17 +174,18 @@ async def set_status(request: Request, inbox: Inbox, fields: dict[str, str]) -> 
         return inbox.notice(messages.UNKNOWN_STATUS, 400)
     if not await inbox.db(store.set_status, request.path_params["lead_id"], status):
         return inbox.notice(messages.LEAD_MISSING, 404)
-    return _back(inbox, messages.STATUS_SAVED)
+    return _back(inbox, "status-lagret")
 
 
 @staff_action
 async def erase(request: Request, inbox: Inbox, fields: dict[str, str]) -> Response:
     email = validation.normalise_email(fields.get("email", ""))
-    if not validation.valid_email(email):
-        return _back(inbox, messages.ERASE_INVALID)
+    # Any stored address must stay erasable, also one today's validation would refuse.
+    if "@" not in email or len(email) > 254:
+        return _back(inbox, "ugyldig-adresse")
     removed = await inbox.db(store.erase, email)
     log.info("Erased everything about one address at staff request: %s", removed)
-    return _back(inbox, messages.erased(sum(removed.values())))
+    return _back(inbox, "slettet", antall=str(sum(removed.values())))
 
 
 # --- exports ------------------------------------------------------------------------------------

@@ -123,7 +123,9 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _record: Any) -> None:
         connection.isolation_level = None  # SQLAlchemy's own BEGIN below, not pysqlite's deferred one
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "foreign_keys=ON"):
+        # secure_delete: erased rows are overwritten, not left readable in free pages (some builds default off).
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "foreign_keys=ON",
+                       "secure_delete=ON"):
             connection.execute(f"PRAGMA {pragma}")
         if path is not None:  # SQLite gives -wal and -shm the database's mode; made sure, whatever the umask
             for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -270,8 +272,11 @@ def erase(engine: Engine, email: str) -> dict[str, int]:
             "leads": conn.execute(delete(leads).where(func.lower(leads.c.email).in_(forms))).rowcount,
             "subscribers": conn.execute(delete(subscribers).where(func.lower(subscribers.c.email).in_(forms)))
             .rowcount,
-            "outbox": conn.execute(delete(outbox).where(or_(func.lower(outbox.c.recipient).in_(forms),
-                                                            func.lower(outbox.c.about).in_(forms)))).rowcount,
+            "outbox": conn.execute(delete(outbox).where(or_(
+                func.lower(outbox.c.recipient).in_(forms), func.lower(outbox.c.about).in_(forms),
+                # mail queued before the about column: found by the address in its text
+                (outbox.c.about == "") & or_(*(func.lower(outbox.c.message).contains(form, autoescape=True)
+                                              for form in forms))))).rowcount,
         }
 
 
@@ -416,18 +421,10 @@ def hit(engine: Engine, key: str, limit: int, window: dt.timedelta, now: dt.date
     return True
 
 
-def hits(engine: Engine, key: str, window: dt.timedelta, now: dt.datetime) -> int:
-    """How many events *key* has had in the last *window*, without counting one."""
-    query = select(func.count()).select_from(limit_hits).where(limit_hits.c.key == key,
-                                                                limit_hits.c.at > now - window)
+def forget(engine: Engine, keys: list[str], at: dt.datetime) -> None:
+    """Take back the events counted under *keys* at *at* (a login attempt that turned out right)."""
     with _transaction(engine) as conn:
-        return int(conn.execute(query).scalar_one())
-
-
-def record(engine: Engine, keys: list[str], now: dt.datetime) -> None:
-    """Count one event under each of *keys* (a failed login: for its client and for the account)."""
-    with _transaction(engine) as conn:
-        conn.execute(insert(limit_hits), [{"key": key, "at": now} for key in keys])
+        conn.execute(delete(limit_hits).where(limit_hits.c.key.in_(keys), limit_hits.c.at == at))
 
 
 def create_session(engine: Engine, token_hash: str, password_tag: str, now: dt.datetime) -> None:

@@ -14,19 +14,34 @@ from . import messages, store, tokens
 from .core import current, now
 
 
-async def confirm(request: Request) -> Response:
-    """Confirming is safe on GET: it only completes what the reader asked for, and cannot subscribe anyone else."""
+def _confirming(request: Request) -> tuple[str, str] | Response:
+    """The address and token of a genuine, fresh confirmation link, or the page that says what is wrong."""
     inbox = current(request)
+    token = request.query_params.get("token", "")
     try:
-        email = inbox.signer.verify("confirm", request.query_params.get("token", ""),
-                                    inbox.settings.confirm_hours * 3600)
+        return inbox.signer.verify("confirm", token, inbox.settings.confirm_hours * 3600), token
     except tokens.ExpiredToken:
         return inbox.notice(messages.CONFIRM_EXPIRED, 410)
     except tokens.BadToken:
         return inbox.notice(messages.CONFIRM_BAD, 400)
-    if request.method != "GET":  # HEAD: a scanner's look, which changes nothing
-        return Response(status_code=200, media_type="text/html")
-    if not await inbox.db(store.confirm, email, now()):
+
+
+async def confirm_page(request: Request) -> Response:
+    """GET and HEAD: ask, with a button that posts. A link scanner's visit confirms no one."""
+    checked = _confirming(request)
+    if isinstance(checked, Response):
+        return checked
+    email, token = checked
+    return current(request).page("confirm.html", email=email, token=token)
+
+
+async def confirm(request: Request) -> Response:
+    """POST: the reader pressed the button."""
+    checked = _confirming(request)
+    if isinstance(checked, Response):
+        return checked
+    inbox = current(request)
+    if not await inbox.db(store.confirm, checked[0], now()):
         return inbox.notice(messages.CONFIRM_GONE, 410)
     return inbox.notice(messages.CONFIRMED)
 

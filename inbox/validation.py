@@ -31,6 +31,9 @@ PHONE = re.compile(r"\+?[0-9 ()./-]{4,40}")
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,100}")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
 PAGE = re.compile(r"(?:[a-z0-9][a-z0-9_-]*/){0,10}")  # a page's path on the site, e.g. artikler/slug/
+# Control and format characters (NUL, NEL, zero-width spaces, BOM, direction overrides, soft hyphen …): never
+# visible on purpose in a name or a message, and able to hide a formula or spoof text.
+_INVISIBLE = frozenset({"Cc", "Cf"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -86,7 +89,9 @@ class Submission:
 
 def clean(text: str, multiline: bool = False) -> str:
     """NFC, no control or direction characters, trimmed; single-line fields get single spaces."""
-    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    text = "".join(char for char in unicodedata.normalize("NFC", text)
+                   if char in "\n\r\t" or unicodedata.category(char) not in _INVISIBLE)
+    text = _CONTROL.sub("", text)
     if multiline:
         lines = (line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -85,7 +85,12 @@ def test_newsletter_double_opt_in_from_signup_to_unsubscribe(inbox, mailbox) -> 
     assert confirmation["List-Unsubscribe"] == f"<{unsubscribe}>"
     assert confirmation["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
-    welcome = inbox.get(path_of(confirm))
+    ask = inbox.get(path_of(confirm))  # a GET (a link scanner, or the reader) only asks
+    assert HTMLParser(ask.text).css_first("h1").text() == "Bekreft påmeldingen"
+    assert store.confirmed_subscribers(inbox.inbox.engine) == []
+    form = HTMLParser(ask.text).css_first("form")
+    assert form.attributes["method"] == "post" and form.attributes["action"] == path_of(confirm)
+    welcome = inbox.post(path_of(confirm))
     assert welcome.status_code == 200
     assert HTMLParser(welcome.text).css_first("h1").text() == "Velkommen som abonnent!"
     export = inbox.get("/staff/abonnenter.csv")
@@ -93,7 +98,7 @@ def test_newsletter_double_opt_in_from_signup_to_unsubscribe(inbox, mailbox) -> 
     log_in(inbox)
     rows = read_csv(inbox.get("/staff/abonnenter.csv").content)
     assert [(row["E-post"], row["Artikkel"]) for row in rows] == [("ola@fjord.no", "coaching-i-praksis")]
-    assert inbox.get(path_of(confirm)).status_code == 200  # a second click is harmless
+    assert inbox.post(path_of(confirm)).status_code == 200  # a second click is harmless
 
     ask = inbox.get(path_of(unsubscribe))
     assert ask.status_code == 200 and "ola@fjord.no" in ask.text
@@ -101,7 +106,7 @@ def test_newsletter_double_opt_in_from_signup_to_unsubscribe(inbox, mailbox) -> 
     done = inbox.post(path_of(unsubscribe), data={"List-Unsubscribe": "One-Click"}, headers={"origin": ""})
     assert done.status_code == 200 and "Du er meldt av" in done.text
     assert store.confirmed_subscribers(inbox.inbox.engine) == []
-    assert inbox.get(path_of(confirm)).status_code == 410  # an old confirmation link cannot resubscribe
+    assert inbox.post(path_of(confirm)).status_code == 410  # an old confirmation link cannot resubscribe
 
 
 def test_confirmation_links_expire_and_cannot_be_forged(inbox, mailbox) -> None:
@@ -112,12 +117,14 @@ def test_confirmation_links_expire_and_cannot_be_forged(inbox, mailbox) -> None:
     forged = signer.sign("unsubscribe", "ola@fjord.no")  # a genuine token for another purpose
     assert inbox.get("/newsletter/confirm", params={"token": forged}).status_code == 400
     assert inbox.get("/newsletter/confirm", params={"token": "b2xh.1.x"}).status_code == 400
+    for token in (old, forged, "b2xh.1.x"):
+        assert inbox.post("/newsletter/confirm", params={"token": token}).status_code in {400, 410}
     assert store.confirmed_subscribers(inbox.inbox.engine) == []
 
 
 def test_a_confirmed_subscriber_signing_up_again_gets_no_new_mail(inbox, mailbox) -> None:
     inbox.post("/newsletter", data=SIGNUP)
-    inbox.get(path_of(links(mailbox.wait(1)[0])[0]))
+    inbox.post(path_of(links(mailbox.wait(1)[0])[0]))
     inbox.post("/newsletter", data={**SIGNUP, "form_token": "tok-signup-0002"})
     inbox.post("/booking", data=BOOKING)  # anything queued after it is delivered after it
     mailbox.wait(2)

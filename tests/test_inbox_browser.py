@@ -106,6 +106,8 @@ def test_booking_and_newsletter_from_an_article_arrive_on_the_staff_page(context
         "href", f"{running['site']}artikler/{SLUG}/")
 
     page.goto(confirmation_link(running["mail"], "ola@fjord.no"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bekreft påmeldingen")
+    page.get_by_role("button", name="Bekreft påmeldingen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen som abonnent!")
     staff.reload()
     expect(staff.locator("tbody tr").filter(has_text="ola@fjord.no")).to_contain_text("bekreftet")

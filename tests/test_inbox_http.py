@@ -49,7 +49,7 @@ def subscribe_and_confirm(client: TestClient) -> tuple[str, str]:
     email = SIGNUP["email"]
     assert client.post("/newsletter", data=SIGNUP).status_code == 303
     confirm = inbox.signer.sign("confirm", email)
-    assert client.get("/newsletter/confirm", params={"token": confirm}).status_code == 200
+    assert client.post("/newsletter/confirm", params={"token": confirm}).status_code == 200
     return confirm, inbox.signer.sign("unsubscribe", email)
 
 
@@ -68,11 +68,14 @@ def test_only_a_post_unsubscribes(inbox, method: str) -> None:
     assert store.confirmed_subscribers(inbox.inbox.engine) == []
 
 
-def test_a_head_on_the_confirmation_link_does_not_confirm(inbox) -> None:
+@pytest.mark.parametrize("method", ["HEAD", "GET", "PUT", "DELETE", "PATCH"])
+def test_only_a_post_confirms(inbox, method: str) -> None:
     inbox.post("/newsletter", data=SIGNUP)
     token = inbox.inbox.signer.sign("confirm", SIGNUP["email"])
-    assert inbox.head("/newsletter/confirm", params={"token": token}).status_code == 200
-    assert store.confirmed_subscribers(inbox.inbox.engine) == []
+    assert inbox.request(method, "/newsletter/confirm", params={"token": token}).status_code in {200, 405}
+    assert store.confirmed_subscribers(inbox.inbox.engine) == []  # a link scanner's visit confirms no one
+    assert inbox.post("/newsletter/confirm", params={"token": token}).status_code == 200
+    assert [row["email"] for row in store.confirmed_subscribers(inbox.inbox.engine)] == [SIGNUP["email"]]
 
 
 @pytest.mark.parametrize(("method", "path"), [("PUT", "/staff/login"),
@@ -156,8 +159,8 @@ ODD = ["æøå", "☃", "%C3%A6", "%ff%fe", "a.b.c", "a.b", "%00", "..", "YWRtaW
 
 @pytest.mark.parametrize("token", ODD)
 def test_odd_tokens_in_links_are_refused_with_a_page(inbox, token: str) -> None:
-    for method, path in [("GET", "/newsletter/confirm"), ("GET", "/newsletter/unsubscribe"),
-                         ("POST", "/newsletter/unsubscribe")]:
+    for method, path in [("GET", "/newsletter/confirm"), ("POST", "/newsletter/confirm"),
+                         ("GET", "/newsletter/unsubscribe"), ("POST", "/newsletter/unsubscribe")]:
         response = inbox.request(method, f"{path}?token={token}")
         assert response.status_code == 400, (method, path, response.status_code)
         norwegian_page(response, 400)
@@ -335,6 +338,8 @@ def test_staff_actions_come_from_the_inbox_itself_only(inbox, headers: dict[str,
 def test_errors_are_norwegian_pages(inbox, method: str, path: str, status: int) -> None:
     response = inbox.request(method, path)
     norwegian_page(response, status)
+    if status == 405:
+        assert response.headers["allow"]
     assert response.headers["x-frame-options"] == "DENY"
     as_json = inbox.request(method, path, headers=JSON)
     assert as_json.status_code == status and as_json.json()["ok"] is False
@@ -472,3 +477,65 @@ def test_limits_and_sessions_hold_across_two_processes(tmp_path) -> None:
                          {"Content-Type": "application/x-www-form-urlencoded", "Origin": second, "Cookie": session})
         assert logout[0] == 303
         assert request(first, "GET", "/staff/", headers={"Cookie": session})[0] == 303  # ended in the other one too
+
+
+# -----------------------------------------------------------------------------
+# Found in review: more variants of the same classes
+# -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("referer", ["http://[x/", "http://[::1", "http://a:b:c]/", "\\\\[", "http://%zz/"])
+def test_a_malformed_referer_is_a_refusal_not_a_server_error(inbox, referer: str) -> None:
+    inbox.headers.pop("origin")
+    assert inbox.post("/newsletter", data=SIGNUP, headers={"referer": referer, **JSON}).status_code == 403
+    assert inbox.post("/staff/login", data={"password": PASSWORD}, headers={"referer": referer}).status_code == 403
+    csrf = log_in(inbox)
+    assert inbox.post("/staff/erase", data={"email": "a@b.no", "csrf": csrf},
+                      headers={"referer": referer}).status_code == 403
+
+
+@pytest.mark.parametrize("digits", [11, 400, 4301, 6000])
+def test_an_overlong_row_id_is_not_found(inbox, digits: int) -> None:
+    for method in ("GET", "POST"):
+        norwegian_page(inbox.request(method, f"/staff/leads/{'1' * digits}/status", headers=OWN), 404)
+
+
+def test_parallel_guesses_cannot_slip_past_the_login_throttle(make_inbox) -> None:
+    import concurrent.futures
+
+    client = make_inbox()
+    attacker = client_at(client, "203.0.113.66")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda _: guess(attacker), range(24)))
+    assert answers.count(401) == 5 and answers.count(429) == 19  # five real guesses, not 24
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fff0"),   # one /64: one client
+    ("198.51.100.4", "::ffff:198.51.100.4"),                  # IPv4, and the same address seen by a dual-stack listener
+])
+def test_one_network_is_one_client_for_the_limits(make_inbox, first: str, second: str) -> None:
+    client = make_inbox()
+    assert [guess(client_at(client, first)) for _ in range(5)] == [401] * 5
+    assert guess(client_at(client, second), PASSWORD) == 429
+    assert guess(client_at(client, "2001:db8:1:3::1"), PASSWORD) == 303  # the next /64 is someone else
+
+
+def test_a_link_cannot_put_text_on_the_staff_page(inbox) -> None:
+    log_in(inbox)
+    for query in ("melding=Passordet+er+utl%C3%B8pt%2C+ring+oss", "melding=slettet&antall=1e9", "melding=<b>x</b>"):
+        page = HTMLParser(inbox.get(f"/staff/?{query}").text)
+        assert page.css_first("[role=status]") is None, query
+    assert HTMLParser(inbox.get("/staff/?melding=status-lagret").text).css_first("[role=status]").text() == \
+        "Status lagret."
+
+
+def test_an_address_stored_under_older_rules_can_still_be_erased(inbox) -> None:
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)  # its mail is not due while the test runs
+    legacy = "gammel=?x?=@xn--zz.no"
+    store.store_lead(inbox.inbox.engine, "booking", "tok-legacy-0001", {"email": legacy, "name": "Gammel"}, later,
+                     [store.Mail("salg@arcticsales.no", f"Subject: x\n\nE-post:   {legacy}\n")])  # no `about`
+    csrf = log_in(inbox)
+    response = inbox.post("/staff/erase", data={"email": legacy, "csrf": csrf}, headers=OWN)
+    assert response.status_code == 303 and "antall=2" in response.headers["location"]
+    assert store.count_leads(inbox.inbox.engine) == 0 and store.outbox_state(inbox.inbox.engine)["waiting"] == 0
