@@ -22,7 +22,7 @@ made:
 ``Markup`` is never escaped twice, and a plain value is escaped exactly once,
 so ``"nei"`` and ``Salg & service`` display as written.
 
-Two outputs do not go through the theme's environment and are fixed at their
+Three outputs do not go through the theme's environment and are fixed at their
 own source:
 
 * Material's blog builds each excerpt by pasting ``# {title}`` into Markdown,
@@ -30,12 +30,36 @@ own source:
   each author page. Every article gets its heading from the escaped title
   here instead, so the excerpt never pastes one, and generated headings are
   replaced by escaped ones.
+* Material's search plugin builds ``search/search_index.json``, and its search
+  UI inserts ``title``, ``text`` and every tag as HTML (its ``h()`` helper
+  appends string children with ``innerHTML``). ``SearchIndex.create_entry_for_section``
+  copies front matter raw into those fields: every tag, and ``page.meta["title"]``
+  (or ``page.title``) as the title of a section without a heading of its own,
+  which is the first section of any page that does not open with an H1. The
+  other values are already HTML: Material's ``Parser`` escapes the heading and
+  body text it takes from the rendered page. So the fix sits where the entry
+  is made, the one moment the origin of each string is still known: we give
+  the search plugin an index whose entries escape those two front-matter
+  values once (and refuse a ``search.boost`` that is not a number). Rewriting
+  the JSON afterwards could not tell a raw front-matter title from an escaped
+  heading, and would escape one of them twice or the other not at all.
+  Because an article always opens with the escaped H1 made here (decided by
+  ``hub.headings.opens_with_h1`` on its first block, checked against the
+  rendered page), an article's index title comes from that heading.
 * mkdocs-rss-plugin prints author and category names raw in its RSS template.
   We point it at ``hooks/templates/rss.xml``, which escapes every value. Its
   JSON feed puts the plain-text description into ``content_html``; we escape
   it there after the plugin has written the file.
   That reaches into the plugin's attributes, so the version is pinned and
   ``tests/test_escaping.py`` fails loudly if they move.
+
+Plain-text JSON (the JSON feeds' titles, names and tags; the tags plugin's
+``tags.json``) is text by its format's definition, and honest values stay
+byte for byte as written. But "plain text" is what Material's search plugin
+believed of tags too, so no JSON string may carry markup for a consumer that
+reads it as HTML: a ``<`` that would open a tag or a comment is written as
+``&lt;`` there. Only a value with markup in it ever changes (a JSON Feed
+reader then shows that ``&lt;``: a cost only hostile values pay).
 """
 
 from __future__ import annotations
@@ -49,22 +73,31 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 from material.plugins.blog.structure import Post, View
+from material.plugins.search.plugin import SearchIndex, Section
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from hub.headings import opens_with_h1
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Characters Markdown would treat as syntax in a heading line.
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+# A "<" that opens a tag, an end tag, a comment or a processing instruction in
+# HTML's tokenizer; any other "<" is text to an HTML parser.
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
-# Run after every plugin has set up (rss included), so our feed template wins.
+# Run after every plugin has set up (rss included), so our feed template wins,
+# and after the search plugin (0) has made this build's SearchIndex.
 @event_priority(-100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Trust the staff-written HTML in mkdocs.yml; give the RSS plugin an escaping template."""
+    """Trust the staff-written HTML in mkdocs.yml; give RSS and search escaping output."""
+    _install_search_index(config)
     if config.copyright:
         config.copyright = Markup(config.copyright)
     consent = config.extra.get("consent")
@@ -95,9 +128,23 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         # Markdown of each generated view, where markup would be live.
         return f"# {_escape_for_markdown(page.name)}\n"
     title = page.meta.get("title")
-    if not isinstance(title, str) or not _is_article(page) or _has_h1(markdown):
+    if not isinstance(title, str) or not _is_article(page) or opens_with_h1(markdown):
         return markdown
     return f"# {_escape_for_markdown(title)}\n\n{markdown}"
+
+
+# The default time is fine: this only reads what page.render() set just before,
+# and nothing that runs later changes the title from render.
+@event_priority(0)
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Check the heading decision against the rendered page: an article must open with its H1."""
+    if not _is_article(page) or page._title_from_render:
+        return html_text
+    # Material's excerpt would paste the raw title, and the search index would
+    # have no heading to take the title from: fail rather than publish that.
+    raise PluginError(f"{page.file.src_uri}: title: den ferdige artikkelen begynner ikke med overskriften "
+                      "laget av tittelen, så temaet ville satt inn tittelen uten escaping; noe står foran "
+                      "overskriften (en annen hook eller et tillegg)")
 
 
 # Run after the blog plugin (-100) has rendered the excerpts for a listing, and
@@ -115,29 +162,98 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     return context
 
 
-# Run after mkdocs-rss-plugin (0) has written its feeds.
+# Run after mkdocs-rss-plugin (0) has written its feeds; the tags plugin wrote
+# tags.json in its on_env, long before.
 @event_priority(-100)
 def on_post_build(config: MkDocsConfig) -> None:
-    """``content_html`` of a JSON feed item is HTML: escape the plain-text description in it."""
-    rss = config.plugins.get("rss")
-    if rss is None:
-        return
-    for name in (rss.config.feeds_filenames.json_created, rss.config.feeds_filenames.json_updated):
-        path = Path(config.site_dir) / name
+    """Escape the plain-text description in JSON feeds' HTML; make plain-text JSON inert as HTML."""
+    for path, is_feed in _json_outputs(config).items():
         if path.exists():
-            _escape_json_feed(path)
+            _rewrite_json(path, is_feed)
 
 
 # -----------------------------------------------------------------------------
 
 
-def _escape_json_feed(path: Path) -> None:
-    feed = json.loads(path.read_text(encoding="utf-8"))
+# Why a subclass, and not a rewrite of search_index.json in on_post_build: the
+# JSON no longer says where a title came from. A section's title is either the
+# heading text Material's Parser escaped, or the raw page.meta["title"] it fell
+# back to, and the two can be the same string ("a &amp; b" written in front
+# matter, or rendered from "# a & b"). Here, inside create_entry_for_section,
+# the fallback is the one place that knows; tags always come from front matter.
+class _EscapedSearchIndex(SearchIndex):
+    """Material's search index, with the front-matter values it copies escaped as its UI needs."""
+
+    def create_entry_for_section(self, section: Section, toc: Any, url: str, page: Page) -> None:
+        """Escape the values that come from front matter; leave the rendered ones as they are."""
+        if not section.title:
+            # Material would use str(page.meta.get("title", page.title)) raw.
+            section.title = [_search_title(page)]
+        count = len(self.entries)
+        super().create_entry_for_section(section, toc, url, page)
+        for entry in self.entries[count:]:
+            _escape_entry(entry, page)
+
+
+def _install_search_index(config: MkDocsConfig) -> None:
+    search = config.plugins.get("material/search")
+    if search is None or not search.config.enabled:
+        return
+    # The same construction as SearchPlugin.on_config, which ran just before.
+    search.search_index = _EscapedSearchIndex(**search.config)
+
+
+def _search_title(page: Page) -> str:
+    title = page.meta.get("title", page.title)
+    if "title" not in page.meta and title and title is page._title_from_render:
+        return title  # MkDocs keeps a title from the first H1 as HTML already
+    return html.escape(str(title), quote=False)
+
+
+def _escape_entry(entry: dict[str, Any], page: Page) -> None:
+    if "tags" in entry:
+        entry["tags"] = [html.escape(name, quote=False) for name in entry["tags"]]
+    boost = entry.get("boost", 1)
+    if isinstance(boost, bool) or not isinstance(boost, (int, float)):
+        raise PluginError(f"{page.file.src_uri}: search.boost: {boost!r} er ikke et tall; søket kan bare "
+                          "vekte en side med et tall, for eksempel 2 eller 0.5")
+
+
+def _json_outputs(config: MkDocsConfig) -> dict[Path, bool]:
+    # The JSON files other plugins write from front matter, each marked True if it is a JSON feed.
+    site, outputs = Path(config.site_dir), {}
+    rss = config.plugins.get("rss")
+    if rss is not None:
+        names = rss.config.feeds_filenames
+        outputs.update({site / names.json_created: True, site / names.json_updated: True})
+    tags = config.plugins.get("material/tags")
+    if tags is not None and tags.config.enabled and tags.config.export:
+        outputs[site / tags.config.export_file] = False
+    return outputs
+
+
+def _rewrite_json(path: Path, is_feed: bool) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if is_feed:
+        _escape_json_feed(data)
+    path.write_text(json.dumps(_inert(data), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _escape_json_feed(feed: dict[str, Any]) -> None:
+    # content_html is HTML by JSON Feed's definition; the plugin put plain text there.
     for item in feed.get("items", []):
         text = item.get("content_html") or ""
         item["summary"] = text
         item["content_html"] = html.escape(text, quote=False)
-    path.write_text(json.dumps(feed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _inert(value: Any) -> Any:
+    # Every string: HTML (content_html, already escaped, has no "<") and plain text alike.
+    if isinstance(value, dict):
+        return {key: _inert(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_inert(item) for item in value]
+    return _TAG_OPEN.sub("&lt;", value) if isinstance(value, str) else value
 
 
 def _trust_page(page: Page) -> None:
@@ -158,10 +274,6 @@ def _trust_toc(items: list[AnchorLink]) -> None:
 
 def _escape_for_markdown(text: str) -> str:
     return _MARKDOWN_SYNTAX.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
-
-
-def _has_h1(markdown: str) -> bool:
-    return re.search(r"^#(?!#)\s*\S", markdown, re.MULTILINE) is not None
 
 
 def _is_article(page: Page) -> bool:

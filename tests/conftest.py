@@ -161,6 +161,28 @@ def write_site(root: Path, files: dict[str, str | bytes], authors: dict | None =
     return config
 
 
+# Front matter written to break out of every output: built by tests/test_escaping.py (files) and
+# tests/test_search_browser.py (the search UI).
+HOSTILE_CORPUS = REPO / "tests/corpus/hostile"
+
+
+def hostile_files() -> dict[str, str]:
+    """The hostile corpus as a small site's files, with the avatar its author needs."""
+    files = {str(path.relative_to(HOSTILE_CORPUS)): path.read_text(encoding="utf-8")
+             for path in HOSTILE_CORPUS.rglob("*") if path.is_file()}
+    files["assets/ola.svg"] = '<svg xmlns="http://www.w3.org/2000/svg"/>'
+    return files
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The hostile corpus, built once per test session for every scan and browser test."""
+    root = tmp_path_factory.mktemp("hostile")
+    build = run_mkdocs(write_site(root, hostile_files()), root / "site")
+    assert build.returncode == 0, build.output
+    return build
+
+
 @pytest.fixture
 def site_writer(tmp_path: Path) -> Callable[..., Path]:
     """:func:`write_site` into this test's tmp_path."""

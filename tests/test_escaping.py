@@ -2,11 +2,17 @@
 
 The hostile corpus in tests/corpus/hostile is built with the real MkDocs, then
 every built file is scanned: HTML as a browser parses it, XML as a feed reader
-does (descriptions are HTML to it), and the JSON fields a UI renders as HTML.
+does (descriptions are HTML to it), and every string in every JSON file as
+HTML. There is no list of "HTML fields": Material's search plugin treats tags
+as plain text and its UI inserts them with innerHTML, so a field's declared
+format proves nothing. A plain-text JSON field (a JSON feed's title) may hold
+any honest text, but never anything an HTML parser would turn into markup.
+Every other file type is shown not to carry any hostile value at all.
 """
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -15,33 +21,23 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
+import yaml
 from lxml import etree
 
-from conftest import REPO, Build, article, run_mkdocs, write_site
+from conftest import HOSTILE_CORPUS, Build, article
 
-CORPUS = REPO / "tests/corpus/hostile"
+# Every hostile value in the corpus calls alert(…); the scanned types are read as a parser would.
+MARKER = b"alert("
+SCANNED = {".html", ".xml", ".json"}
 
-# JSON fields that are rendered as HTML: the search UI's title and text, and a
-# JSON feed's content_html. Every other JSON string (feed titles and summaries,
-# the tags export) is plain text by its format's definition.
-HTML_JSON_FIELDS = {"search_index.json": {"title", "text"}, "feed_json_created.json": {"content_html"},
-                    "feed_json_updated.json": {"content_html"}}
-
-
-def corpus_files() -> dict[str, str]:
-    files = {str(path.relative_to(CORPUS)): path.read_text(encoding="utf-8")
-             for path in CORPUS.rglob("*") if path.is_file()}
-    files["assets/ola.svg"] = '<svg xmlns="http://www.w3.org/2000/svg"/>'
-    return files
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The hostile corpus, built once for all scans."""
-    root = tmp_path_factory.mktemp("hostile")
-    build = run_mkdocs(write_site(root, corpus_files()), root / "site")
-    assert build.returncode == 0, build.output
-    return build
+# Elements that load or run something whatever their attributes say.
+_ACTIVE_ELEMENTS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
+# Attributes whose value is a URL or a document that a browser may load or run.
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "{http://www.w3.org/1999/xlink}href",
+                   "data", "poster", "background", "content"}
+_SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE)
+# Tag names in the corpus that only become <b>, <i> or <a> elements if a tag is printed as HTML.
+_TAG_WORDS = {"tag", "kursiv", "fet", "lenke"}
 
 
 def live_markup(fragment: str | lxml.html.HtmlElement) -> list[str]:
@@ -49,61 +45,131 @@ def live_markup(fragment: str | lxml.html.HtmlElement) -> list[str]:
     tree = lxml.html.fromstring(f"<div>{fragment}</div>") if isinstance(fragment, str) else fragment
     found = []
     for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        for name in element.attrib:
-            if name.lower().startswith("on") or name.lower() == "autofocus":
-                found.append(f"<{element.tag} {name}=…>")
-        if element.tag == "img" and element.get("src") == "x":
-            found.append("<img src=x>")
-        if element.tag in {"b", "i"} and (element.text or "").strip() in {"tag", "kursiv"}:
-            found.append(f"<{element.tag}> from a tag name")
-        if element.tag == "script":
-            body = element.text or ""
-            if "json" in (element.get("type") or ""):
-                json.loads(body)  # a JSON block cut short by </script> would not parse
-            elif "xss" in body or "alert(" in body:
-                found.append(f"<script>{body[:60]}")
+        if isinstance(element.tag, str):
+            found += _live_element(element)
     return found
 
 
-def json_strings(value: object, key: str = "") -> list[tuple[str, str]]:
+def _live_element(element: lxml.html.HtmlElement) -> list[str]:
+    tag = element.tag.lower()
+    found = [f"<{tag} {name}=…>" for name in element.attrib if _live_attribute(element, name)]
+    if tag in _ACTIVE_ELEMENTS:
+        found.append(f"<{tag}>")
+    if tag == "img" and element.get("src") == "x":
+        found.append("<img src=x>")
+    if tag in {"b", "i", "a"} and (element.text or "").strip() in _TAG_WORDS:
+        found.append(f"<{tag}> from a tag name")
+    if tag == "script":
+        body = element.text or ""
+        if "json" in (element.get("type") or ""):
+            json.loads(body)  # a JSON block cut short by </script> would not parse
+        elif "xss" in body or "alert(" in body:
+            found.append(f"<script>{body[:60]}")
+    return found
+
+
+def _live_attribute(element: lxml.html.HtmlElement, name: str) -> bool:
+    name = name.lower()
+    if name.startswith("on") or name in {"autofocus", "srcdoc"}:
+        return True
+    if name == "content" and (element.get("http-equiv") or "").lower() != "refresh":
+        return False  # a <meta> description is text, not a URL
+    # The parser has decoded entities; browsers ignore whitespace and control characters in a scheme.
+    url = re.sub(r"[\x00-\x20]", "", element.get(name) or "")
+    return name in _URL_ATTRIBUTES and bool(_SCRIPT_URL.match(re.sub(r"^\d*;?url=", "", url, flags=re.I)))
+
+
+def json_strings(value: object) -> list[str]:
+    """Every string in a JSON document, keys included: nothing is left out by name."""
     if isinstance(value, dict):
-        return [pair for name, item in value.items() for pair in json_strings(item, name)]
+        return [text for key, item in value.items() for text in [key, *json_strings(item)]]
     if isinstance(value, list):
-        return [pair for item in value for pair in json_strings(item, key)]
-    return [(key, value)] if isinstance(value, str) else []
+        return [text for item in value for text in json_strings(item)]
+    return [value] if isinstance(value, str) else []
 
 
-def scan(path: Path) -> list[str]:
-    if path.suffix == ".html":
-        return live_markup(lxml.html.fromstring(path.read_bytes()))
-    if path.suffix == ".xml":
-        tree = etree.fromstring(path.read_bytes())  # must be well-formed despite "]]>" and "<"
+def scan(path: Path, data: bytes) -> list[str]:
+    suffix = Path(path.name.removesuffix(".gz")).suffix
+    if suffix == ".html":
+        return live_markup(lxml.html.fromstring(data))
+    if suffix == ".xml":
+        tree = etree.fromstring(data)  # must be well-formed despite "]]>" and "<"
         found = [f"<{element.tag}> element" for element in tree.iter()
-                 if isinstance(element.tag, str) and element.tag.lower() in {"script", "img", "b", "i"}]
+                 if isinstance(element.tag, str) and element.tag.lower() in {"script", "img", "b", "i", "svg"}]
         for description in tree.iter("description"):
             found += live_markup(description.text or "")
         return found
-    if path.suffix == ".json":
-        pairs = json_strings(json.loads(path.read_text(encoding="utf-8")))
-        fields = HTML_JSON_FIELDS.get(path.name, set())
-        return [problem for key, text in pairs if key in fields for problem in live_markup(text)]
-    return []
+    if suffix == ".json":
+        return [problem for text in json_strings(json.loads(data)) for problem in live_markup(text)]
+    raise AssertionError(f"{path.name}: not a scanned type")
+
+
+def built_data(path: Path) -> bytes:
+    """A file as its reader gets it: a .gz file (the sitemap) is decompressed."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def is_scanned(path: Path) -> bool:
+    return Path(path.name.removesuffix(".gz")).suffix in SCANNED
 
 
 def test_hostile_values_never_become_markup_in_any_output(hostile: Build) -> None:
-    scanned = [path for path in hostile.files() if path.suffix in {".html", ".xml", ".json"}]
+    scanned = [path for path in hostile.files() if is_scanned(path)]
     assert len(scanned) > 15
-    problems = {str(path.relative_to(hostile.site)): found for path in scanned if (found := scan(path))}
+    assert {path.suffix for path in scanned} >= {".html", ".xml", ".json", ".gz"}
+    problems = {str(path.relative_to(hostile.site)): found for path in scanned
+                if (found := scan(path, built_data(path)))}
     assert problems == {}
 
 
-@pytest.mark.parametrize("markup", [
+def test_files_that_are_not_scanned_carry_no_hostile_value(hostile: Build) -> None:
+    """Scripts, styles, images, robots.txt and the header files are not parsed: prove nothing hostile is in them."""
+    others = [path for path in hostile.files() if not is_scanned(path)]
+    assert {".js", ".css", ".png", ".svg", ".txt"} <= {path.suffix for path in others}
+    assert [str(path.relative_to(hostile.site)) for path in others if MARKER in built_data(path)] == []
+    # The marker is found where the values do go (escaped or not, "alert(" survives): the test can fail.
+    assert MARKER in hostile.site.joinpath("search/search_index.json").read_bytes()
+    tagged = [path for path in HOSTILE_CORPUS.rglob("*")
+              if path.is_file() and re.search(r"<[a-z/]", path.read_text(encoding="utf-8"))]
+    assert len(tagged) >= 8 and all(MARKER in path.read_bytes() for path in tagged)
+
+
+LIVE = [
     "<b onmouseover=alert(1)>tag</b>", "<img src=x onerror=alert(1)>", "<script>alert('xss')</script>",
-])
+    "<svg onload=alert(1)>", "<svg><animate onbegin=alert(1) attributeName=x></svg>",
+    "<details open ontoggle=alert(1)>", "<a href=javascript:alert(1)>lenke</a>",
+    "<a href=' JaVa\tScRiPt:alert(1)'>x</a>", "<a href='&#106;avascript:alert(1)'>x</a>",
+    "<svg><a xlink:href=javascript:alert(1)><text>x</text></a></svg>",
+    "<iframe src=https://example.org></iframe>", "<iframe srcdoc='<script>alert(1)</script>'></iframe>",
+    "<object data=x></object>", "<embed src=x>", "<form><button formaction=javascript:alert(1)>x</button></form>",
+    "<input autofocus onfocus=alert(1)>", "<base href=https://example.org/>",
+    "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>", "<i>kursiv</i>",
+    "<a href=data:text/html,<script>alert(1)</script>>x</a>",
+]
+
+
+@pytest.mark.parametrize("markup", LIVE)
 def test_the_scanner_finds_live_markup(markup: str) -> None:
     assert live_markup(f"<p>{markup}</p>")
+
+
+@pytest.mark.parametrize("markup", LIVE)
+def test_the_scanner_passes_the_same_markup_escaped_once(markup: str) -> None:
+    assert live_markup(html.escape(markup, quote=False)) == []
+
+
+@pytest.mark.parametrize("honest", [
+    '<p>Salg &amp; service "nei" &lt; 5 %</p>', "<pre><code># kommentar\n</code></pre>",
+    '<a href="https://www.arcticsales.no/">x</a>', '<a href="../artikler/">x</a>', "Salg & service < 5 %",
+    '<svg viewBox="0 0 24 24"><path d="M1 1"/></svg>', '" onmouseover="alert(1)" x="',
+])
+def test_the_scanner_leaves_honest_markup_and_text_alone(honest: str) -> None:
+    assert live_markup(honest) == []
+
+
+def test_json_strings_leaves_nothing_out() -> None:
+    assert json_strings({"a": ["b", {"c": "d", "e": 1}], "f": None}) == ["a", "b", "c", "d", "e", "f"]
 
 
 def test_hostile_values_are_shown_as_text(hostile: Build) -> None:
@@ -114,12 +180,76 @@ def test_hostile_values_are_shown_as_text(hostile: Build) -> None:
         "Beskrivelse \"><img src=x onerror=alert('xss-desc')> slutt"
     assert "<b onmouseover=alert('xss-tag')>tag</b>" in [tag.text().strip() for tag in page.css(".md-tag")]
     assert "<img src=x onerror=alert('xss-author')>Ola \"Nordmann\"" in page.css_first(".hub-byline").text()
-    listing = hostile.html("artikler/index.html")
-    titles = [link.text().strip() for link in listing.css("article.md-post h2 a")]
+    titles = [link.text().strip() for listing in ("artikler/index.html", "artikler/side/2/index.html")
+              for link in hostile.html(listing).css("article.md-post h2 a")]
     assert "Pris </script><script>alert('xss-title')</script> & «sitat»" in titles
     profile = hostile.html("artikler/forfatter/ondsinnet/index.html").css_first(".hub-profile").text()
     assert "<script>alert('xss-role')</script> Rådgiver & coach" in profile
     assert "{{ config.site_name }}" in hostile.html("artikler/tegn/index.html").css_first("h1").text()
+
+
+def search_docs(build: Build) -> dict[str, dict]:
+    return {doc["location"]: doc for doc in json.loads(build.text("search/search_index.json"))["docs"]}
+
+
+def front_matter(path: str) -> dict:
+    return yaml.safe_load((HOSTILE_CORPUS / path).read_text(encoding="utf-8").split("---")[1])
+
+
+@pytest.mark.parametrize(("source", "location"), [
+    ("om.md", "om/"),                                       # no heading: the index takes the front-matter title
+    ("priser.md", "priser/"),                               # the same, with honest & and "
+    ("artikler/posts/kodeblokk.md", "artikler/kodeblokk/"),  # a code block first: the escaped H1 is injected
+    ("artikler/posts/ingress.md", "artikler/ingress/"),      # a paragraph before its own H1: likewise
+    ("artikler/posts/merkelapper.md", "artikler/merkelapper/"),
+])
+def test_search_index_holds_front_matter_as_html_escaped_once(hostile: Build, source: str, location: str) -> None:
+    """The search UI inserts title and tags with innerHTML: one decode must give the value as written."""
+    meta, doc = front_matter(source), search_docs(hostile)[location]
+    assert html.unescape(doc["title"]) == meta["title"]
+    assert doc["title"] == html.escape(meta["title"], quote=False)
+    assert doc.get("tags", []) == [html.escape(tag, quote=False) for tag in meta.get("tags", [])]
+
+
+@pytest.mark.parametrize("slug", ["kodeblokk", "ingress", "merkelapper", "skript"])
+def test_every_article_opens_with_the_heading_made_from_its_escaped_title(hostile: Build, slug: str) -> None:
+    """A "# kommentar" in a code block, or an H1 further down, must not stop the title heading being injected."""
+    heading = hostile.html(f"artikler/{slug}/index.html").css_first("article h1, .md-content h1")
+    assert heading.text().rstrip("¶").strip() == front_matter(f"artikler/posts/{slug}.md")["title"]
+    assert heading.attributes.get("id"), "the heading comes from Markdown, so the toc and the search index see it"
+
+
+def test_plain_text_json_keeps_honest_text_and_disarms_markup(hostile: Build) -> None:
+    """A JSON feed's title is text, so "&" stays; only a "<" that would open a tag is written as &lt;."""
+    feed = json.loads(hostile.text("feed_json_created.json"))
+    items = {item["url"].rsplit("/", 2)[-2]: item for item in feed["items"]}
+    assert items["tegn"]["title"] == front_matter("artikler/posts/tegn.md")["title"]  # "Salg & service < 5 %"
+    assert items["skript"]["title"] == "Pris &lt;/script>&lt;script>alert('xss-title')&lt;/script> & «sitat»"
+    mappings = json.loads(hostile.text("tags.json"))["mappings"]
+    assert "Salg & service" in [tag for mapping in mappings for tag in mapping["tags"]]
+
+
+def test_a_search_boost_that_is_not_a_number_stops_the_build(small_site) -> None:
+    page = ("---\ntitle: Side\ndescription: En side.\nsearch:\n  boost: \"<img src=x onerror=alert(1)>\"\n---\n\n"
+            "Tekst.\n")
+    build = small_site({"side.md": page})
+    assert build.returncode != 0
+    assert "side.md: search.boost: '<img src=x onerror=alert(1)>' er ikke et tall" in build.output
+    assert "Traceback" not in build.output
+
+
+def test_search_plugin_internals_we_rely_on_are_still_there() -> None:
+    """hooks/escaping.py gives the search plugin its own SearchIndex: fail loudly if Material changes how."""
+    import inspect
+
+    from material.plugins.search.plugin import SearchIndex, SearchPlugin
+
+    assert "self.search_index = SearchIndex(**self.config)" in inspect.getsource(SearchPlugin.on_config)
+    assert "self.search_index.add_entry_from_context(page)" in inspect.getsource(SearchPlugin.on_page_context)
+    source = inspect.getsource(SearchIndex.create_entry_for_section)
+    assert 'section.title = [str(page.meta.get("title", page.title))]' in source
+    assert 'entry["tags"].append(str(name))' in source and 'entry["boost"] = search["boost"]' in source
+    assert "self.create_entry_for_section(" in inspect.getsource(SearchIndex.add_entry_from_context)
 
 
 HONEST_TITLE = 'Slik sier du "nei" til rabatt – Salg & service «sitat» æøå'
@@ -142,6 +272,8 @@ def test_honest_values_display_exactly_once_escaped(honest: Build) -> None:
     assert [tag.text().strip() for tag in page.css(".md-tag")] == ["Salg & service"]
     listing = honest.html("artikler/index.html").css_first("article.md-post h2 a").text().strip()
     assert listing == HONEST_TITLE
+    doc = search_docs(honest)["artikler/aerlig-svar/"]
+    assert html.unescape(doc["title"]) == HONEST_TITLE and doc["tags"] == ["Salg &amp; service"]
     for path in honest.files():
         if path.suffix in {".html", ".xml", ".json"}:
             text = path.read_text(encoding="utf-8")
