@@ -168,7 +168,8 @@ def current(request: Request) -> Inbox:
 
 
 async def read_form(request: Request, limit: int, timeout: float) -> dict[str, list[str]]:
-    """The posted fields. TooLarge over *limit*, TooSlow past *timeout*, ValueError when not UTF-8."""
+    """The posted fields. TooLarge over *limit*, TooSlow past *timeout*; ValueError when not UTF-8, with
+    too many fields, or when the client went away."""
     body = await read_body(request, limit, timeout)
     return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40)
 

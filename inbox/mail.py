@@ -1,7 +1,7 @@
 """Email: the Norwegian texts, and delivery over SMTP or into a folder for local preview.
 
 Mail is never sent inside a request. The request stores it in the outbox table
-in the same transaction as the submission; :func:`drain` delivers it and
+in the same transaction as the submission; :func:`inbox.worker.drain` delivers it and
 removes it once the SMTP server has accepted it. A failed delivery stays in
 the outbox and is retried with growing pauses, so an SMTP outage delays mail
 but never loses it, and the staff page shows what is waiting.
@@ -53,7 +53,8 @@ MAX_LINE = 998  # octets per line, CRLF excluded (RFC 5322 2.1.1)
 _ONE_LINE = policy.SMTP.clone(max_line_length=None)
 # A link in List-Unsubscribe: printable ASCII without spaces, quotes or angle brackets.
 _URL = re.compile(r"https?://[\x21\x23-\x3b\x3d\x3f-\x7e]+")
-_LOGGABLE_SUBJECT = re.compile(rf"{CONFIRMATION_SUBJECT}|{BOOKING_SUBJECT}(?: \([a-z0-9-]+\))?")
+_LOGGABLE_SUBJECT = re.compile(
+    rf"{re.escape(CONFIRMATION_SUBJECT)}|{re.escape(BOOKING_SUBJECT)}(?: \([a-z0-9-]+\))?")
 
 
 class UnsafeHeader(ValueError):

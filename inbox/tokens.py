@@ -65,7 +65,7 @@ class Signer:
             raise BadToken("bad payload") from None
 
     def digest(self, purpose: str, value: str) -> str:
-        """A keyed hash, for values derived from a secret (the staff CSRF token)."""
+        """A keyed hash: the staff CSRF token, the password tag of sessions, the keys of rate limits."""
         return self._mac(purpose, value)
 
 
