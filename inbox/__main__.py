@@ -11,7 +11,7 @@ import sys
 from email.utils import parseaddr
 from pathlib import Path
 
-from . import limits, tokens, validation
+from . import limits, serving, tokens, validation
 from .mail import Delivery, FolderDelivery, SMTPDelivery
 from .settings import DATA_DIR, LOOPBACK, Settings, load_secret, with_slash
 
@@ -49,7 +49,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--idle-minutes", type=int, default=int(_env("INBOX_IDLE_MINUTES", "30")),
                    help="a staff login ends after this long without a request (INBOX_IDLE_MINUTES)")
     p.add_argument("--read-timeout", type=float, default=float(_env("INBOX_READ_TIMEOUT", "10")),
-                   help="seconds a request body may take to arrive; slower gets 408 (INBOX_READ_TIMEOUT)")
+                   help="seconds the request head, and then its body, may take to arrive; a late head "
+                        "closes the connection, a late body gets 408 (INBOX_READ_TIMEOUT)")
     p.add_argument("--max-connections", type=int, default=int(_env("INBOX_MAX_CONNECTIONS", "200")),
                    help="open connections and requests at once; more get 503 (INBOX_MAX_CONNECTIONS)")
     p.add_argument("--hash-password", action="store_true",
@@ -150,11 +151,11 @@ def main(argv: list[str] | None = None) -> None:
     log.info("Tar imot skjemaer fra %s på %s", settings.site_url, settings.public_url)
     # proxy_headers off: the inbox reads X-Forwarded-For itself, per hop, from trusted proxies only.
     # timeout_keep_alive ends idle connections; limit_concurrency caps open connections and requests
-    # (503 past it); each request body has settings.read_timeout. Header timeouts and per-address
+    # (503 past it); the request head and then the body each have settings.read_timeout. Per-address
     # connection limits belong to the reverse proxy (README, «Production»).
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
                 server_header=False, proxy_headers=False, timeout_keep_alive=5,
-                limit_concurrency=args.max_connections)
+                limit_concurrency=args.max_connections, http=serving.protocol(settings.read_timeout))
 
 
 if __name__ == "__main__":

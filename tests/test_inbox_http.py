@@ -408,6 +408,27 @@ def test_a_stalled_body_is_cut_off_after_the_read_timeout(tmp_path) -> None:
         assert "kom for sakte fram" in answer
 
 
+@pytest.mark.parametrize("head", [b"", b"P", b"POST /booking HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /health HTTP/1.1\r\n"])
+def test_a_request_head_that_trickles_in_is_cut_off(tmp_path, head: bytes) -> None:
+    with inbox_server("", SITE, tmp_path / "data", "--read-timeout", "1") as (url, _process, _log):
+        parts = urlsplit(url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as slow:
+            started = time.monotonic()
+            for byte in head:  # a byte at a time, each well inside any per-read timeout
+                slow.sendall(bytes([byte]))
+                time.sleep(0.01)
+            assert slow.recv(4096) == b""  # closed by the inbox, without an answer
+            assert 0.9 < time.monotonic() - started < 5
+        # A prompt client on a kept-alive connection is not cut off between its requests.
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        for _ in range(2):
+            connection.request("GET", "/health")
+            assert connection.getresponse().read()
+        time.sleep(0.5)
+        connection.request("GET", "/health")
+        assert connection.getresponse().status == 200
+
+
 def test_connections_past_the_cap_are_refused_and_the_inbox_recovers(tmp_path) -> None:
     with inbox_server("", SITE, tmp_path / "data", "--max-connections", "4") as (url, process, _log):
         parts = urlsplit(url)
