@@ -33,7 +33,6 @@ from sqlalchemy.engine import make_url
 from . import validation
 
 STATUSES = ("ny", "kontaktet", "avsluttet")
-KINDS = ("booking", "newsletter")
 MAX_ID = 2**31 - 1  # the largest id an Integer column holds on PostgreSQL
 # Confirmation mails per address and hour, whoever asks: more signups are answered alike but send nothing.
 CONFIRMATIONS_PER_HOUR = 3

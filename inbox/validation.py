@@ -70,8 +70,6 @@ NEWSLETTER = Form("newsletter", (
     Field("email", "E-postadressen", 254, required=True, missing=EMAIL_ERROR),
 ), consent_error="Du må krysse av for at vi kan sende deg nyhetsbrevet.")
 
-FORMS = {form.kind: form for form in (BOOKING, NEWSLETTER)}
-
 
 @dataclass
 class Submission:

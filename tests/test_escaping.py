@@ -297,7 +297,11 @@ def test_rss_plugin_internals_we_rely_on_are_still_there() -> None:
     from mkdocs_rss_plugin.plugin import GitRssPlugin
 
     plugin = GitRssPlugin()
+    errors, _warnings = plugin.load_config({})
     source = Path(__import__("mkdocs_rss_plugin.plugin").plugin.__file__).read_text(encoding="utf-8")
     assert "self.tpl_folder" in source and "self.tpl_file" in source
     assert 'select_autoescape(["html", "xml"])' in source
-    assert hasattr(plugin, "config")
+    # on_post_build finds the JSON feeds by these names (an attribute check on `config` could never fail).
+    assert errors == []
+    assert (plugin.config.feeds_filenames.json_created, plugin.config.feeds_filenames.json_updated) == \
+        ("feed_json_created.json", "feed_json_updated.json")
