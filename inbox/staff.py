@@ -35,7 +35,10 @@ def _from_own_origin(inbox: Inbox, request: Request) -> bool:
     return sent_origin(request) == inbox.settings.public_origin
 
 
-def staff_page(handler: Callable[[Request, Inbox, str], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+Page = Callable[[Request, Inbox, str], Awaitable[Response]]
+
+
+def staff_page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
     """A GET page for logged-in staff; others go to the login page."""
 
     @functools.wraps(handler)

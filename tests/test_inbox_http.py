@@ -408,7 +408,8 @@ def test_a_stalled_body_is_cut_off_after_the_read_timeout(tmp_path) -> None:
         assert "kom for sakte fram" in answer
 
 
-@pytest.mark.parametrize("head", [b"", b"P", b"POST /booking HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /health HTTP/1.1\r\n"])
+@pytest.mark.parametrize("head", [b"", b"P", b"POST /booking HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                                  b"GET /health HTTP/1.1\r\n"])
 def test_a_request_head_that_trickles_in_is_cut_off(tmp_path, head: bytes) -> None:
     with inbox_server("", SITE, tmp_path / "data", "--read-timeout", "1") as (url, _process, _log):
         parts = urlsplit(url)
