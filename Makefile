@@ -28,7 +28,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # A large hub previews with --dirty: a save re-renders the saved page in
 # seconds; listings catch up at the next full build (hooks/speed.py).
-ARTICLES := $(words $(wildcard docs/artikler/posts/*.md))
+# Counted as the build counts them (subfolders of the post folder included),
+# and only when `make serve` runs.
+ARTICLES = $(shell PYTHONPATH=hooks $(BIN)/python -m hub.site --count)
 # The lead inbox (python -m inbox) runs beside the preview on 127.0.0.1:8001,
 # so the booking and newsletter forms work end to end; it stops with the preview.
 serve: $(VENV)/.runtime

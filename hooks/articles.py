@@ -1,17 +1,25 @@
-"""Articles: validate front matter before anything is built, and give them stable ASCII URLs.
+"""Articles: read once, validated before anything is built, handed to every hook and to Material.
 
-The rules themselves live in ``hub/frontmatter.py`` (pure, unit-tested); this
-hook feeds it the site's allow-lists and turns its problems into one clear
-build error, or into warnings that ``--strict`` fails on.
+``hub/catalogue.py`` (pure, unit-tested) reads every article's front matter
+once, merges the ``.meta.yml`` files above it, validates the result against
+``hub/frontmatter.py`` and makes one immutable record per article. This hook
+loads it for each build, publishes it through ``hub.site.articles()`` for the
+other hooks, turns its problems into one build error (its warnings into
+warnings that ``--strict`` fails on), and hands Material's blog and meta
+plugins the very same parse, so no front matter is parsed twice.
+
+It also gives articles stable ASCII URLs, and Material's reading time the
+hub's one figure (the one ``make check`` prints).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-import os
-import posixpath
 from typing import Any
 
+import material.plugins.blog.structure as blog_structure
+import material.plugins.meta.plugin as meta_plugin
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -20,7 +28,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from material.plugins.blog.structure import Post, Profile
 
-from hub import frontmatter
+from hub import catalogue, site
 from hub.slug import slugify
 
 log = logging.getLogger("mkdocs.hooks.articles")
@@ -28,63 +36,108 @@ log = logging.getLogger("mkdocs.hooks.articles")
 # How many of the newest articles the home page shows (1–12; default 3).
 LATEST_ON_HOME = 3
 
+# Every file read in this `mkdocs serve` session (or build), by path: a save
+# parses only the file that changed.
+_memo: catalogue.Memo = {}
 
+
+class _Handoff:
+    """Stands in for ``yaml`` in Material's blog and meta plugins: a text this build parsed is not parsed again.
+
+    Both plugins parse the front matter and the ``.meta.yml`` files
+    themselves; here they get a copy of the catalogue's parse of the same
+    text, with an article's date in the shape the feeds read
+    (``date.created``). A text the catalogue has not seen is parsed as before.
+    """
+
+    def __init__(self) -> None:
+        self.parsed: dict[str, Any] = {}
+
+    def load(self, stream: Any, Loader: type) -> Any:  # noqa: N803 - yaml's own parameter name
+        source = stream if isinstance(stream, str) else stream.read()
+        if source in self.parsed:
+            return copy.deepcopy(self.parsed[source])
+        return yaml.load(source, Loader)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(yaml, name)
+
+
+_handoff = _Handoff()
+
+
+# Before hooks/seo.py (100) dates the build by the newest article, and so
+# before mkdocs-rss-plugin (0) reads that date.
+@event_priority(110)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Teach the blog plugin and the heading anchors our transliterating slugs (ø → o, not dropped)."""
-    blog = _blog(config)
+    """Read the articles, and teach the blog plugin and the heading anchors our transliterating slugs."""
+    blog = site.blog(config)
     blog.config.post_slugify = slugify
     blog.config.categories_slugify = slugify
     # Heading anchors too: "Øvelse gjør mester" → #ovelse-gjor-mester, not #velse-gjr-mester.
     if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
         config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
+    # The files on disk, for the build's date; on_files reads the build's own list.
+    layout = site.layout(config)
+    site.publish(catalogue.load(layout, catalogue.docs_uris(layout), _memo))
+    blog_structure.yaml = _handoff
+    meta_plugin.load = _handoff.load
     return config
 
 
-# Run before the blog plugin (-50) reads the posts, so a broken article gets our
+# Before the blog plugin (-50) reads the posts, so a broken article gets our
 # message naming file and field instead of a parser error from deep inside it.
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Validate every article's front matter; report all problems at once."""
-    root = _repo_root(config)
-    context = frontmatter.Context(
-        categories=frozenset(_blog(config).config.categories_allowed),
-        authors=frozenset(_load_authors(config, root)),
-    )
-    fronts = [_read(file.abs_src_path, root) for file in _article_files(files, config)]
-    problems = [problem for front in fronts for problem in frontmatter.validate(front, context)]
-    problems += frontmatter.duplicate_slugs(fronts) + frontmatter.redirect_conflicts(fronts)
-    for front in fronts:
-        for warning in frontmatter.unknown_keys(front):
-            log.warning(str(warning))
-    if problems:
-        lines = "\n".join(f"  {problem}" for problem in sorted(problems))
+    """Validate every article's front matter against the build's own files; report all problems at once."""
+    articles = catalogue.load(site.layout(config), (file.src_uri for file in files), _memo)
+    site.publish(articles)
+    readtime = bool(site.blog(config).config.post_readtime)
+    _handoff.parsed = {article.source: _for_material(article, readtime) for article in articles.articles}
+    _handoff.parsed.update({meta.source: meta.meta for meta in articles.defaults})
+    for warning in articles.warnings:
+        log.warning(str(warning))
+    if articles.problems:
+        lines = "\n".join(f"  {problem}" for problem in articles.problems)
         raise PluginError(
-            f"{len(problems)} problem(s) in article front matter:\n{lines}\n"
+            f"{len(articles.problems)} problem(s) in article front matter:\n{lines}\n"
             "Fix the lines above and save; the preview rebuilds by itself."
         )
     return files
 
 
+def _for_material(article: catalogue.Article, readtime: bool) -> dict[str, Any]:
+    """The article's own front matter as Material reads it, with the catalogue's answers in it.
+
+    The date is the record's moment as ``{created: …}``, the shape the feeds
+    read, so the page, the listings, the feeds and JSON-LD give one time.
+    The reading time is the catalogue's, so the byline, the listings and
+    ``make check`` show one figure.
+    """
+    meta = catalogue.thaw(article.own)
+    if "date" in meta:
+        meta["date"] = {"created": article.created, **({"updated": article.updated} if article.updated else {})}
+    if readtime:
+        meta["readtime"] = article.reading_minutes
+    return meta
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
-    """Normalise an article's date for the feeds, and cut its excerpt if staff did not."""
+    """Give an author's page its template, and cut an article's excerpt if staff did not."""
     if isinstance(page, Profile):
         page.meta["template"] = "author.html"
     if not isinstance(page, Post):
         return markdown
-    # The RSS plugin reads `date.created`; staff write a plain `date: 2025-03-14`.
-    date = page.meta.get("date")
-    if date is not None and not isinstance(date, dict):
-        page.meta["date"] = {"created": date}
-    return _with_excerpt_separator(markdown, _blog(config).config.post_excerpt_separator)
+    return _with_excerpt_separator(markdown, site.blog(config).config.post_excerpt_separator)
 
 
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     """Give the home page the newest articles, and an author page its author."""
     if page.is_homepage:
-        context["latest_articles"] = _blog(config).blog.posts[:LATEST_ON_HOME]
+        context["latest_articles"] = site.blog(config).blog.posts[:LATEST_ON_HOME]
     if isinstance(page, Profile):
         # The blog plugin points each author's url at their profile view.
-        authors = _blog(config).authors.values()
+        authors = site.blog(config).authors.values()
         context["author"] = next((author for author in authors if author.url == page.url), None)
     return context
 
@@ -104,53 +157,3 @@ def _with_excerpt_separator(markdown: str, separator: str) -> str:
     return markdown
 
 
-def _blog(config: MkDocsConfig) -> Any:
-    try:
-        return config.plugins["material/blog"]
-    except KeyError:
-        raise PluginError("mkdocs.yml: plugins: the 'blog' plugin is required by hooks/articles.py") from None
-
-
-def _repo_root(config: MkDocsConfig) -> str:
-    return os.path.dirname(os.path.abspath(config.config_file_path))
-
-
-def _posts_dir(config: MkDocsConfig) -> str:
-    blog = _blog(config).config
-    return posixpath.normpath(blog.post_dir.format(blog=posixpath.normpath(blog.blog_dir)))
-
-
-def _article_files(files: Files, config: MkDocsConfig) -> list:
-    prefix = _posts_dir(config) + "/"
-    return sorted(
-        (file for file in files.documentation_pages() if file.src_uri.startswith(prefix)),
-        key=lambda file: file.src_uri,
-    )
-
-
-def _read(path: str, root: str) -> frontmatter.FrontMatter:
-    with open(path, "rb") as handle:
-        return frontmatter.read(os.path.relpath(path, root), handle.read())
-
-
-def _load_authors(config: MkDocsConfig, root: str) -> set[str]:
-    """Author ids from ``.authors.yml``, checked for the fields every author page shows."""
-    blog = _blog(config).config
-    path = os.path.join(config.docs_dir, blog.authors_file.format(blog=blog.blog_dir))
-    shown = os.path.relpath(path, root)
-    if not os.path.exists(path):
-        return set()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise PluginError(f"{shown}: is not valid UTF-8 YAML: {error}") from None
-    authors = data.get("authors") if isinstance(data, dict) else None
-    if not isinstance(authors, dict):
-        raise PluginError(f"{shown}: authors: must map each author id to name, description and avatar")
-    for key, author in authors.items():
-        for name in ("name", "description", "avatar"):
-            if not isinstance(author, dict) or not str(author.get(name) or "").strip():
-                raise PluginError(f"{shown}: authors.{key}.{name}: is missing; every author needs "
-                                  "a name, a role (description) and an avatar image")
-    return set(map(str, authors))

@@ -10,7 +10,6 @@ headers after the build.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
-from hub import cta, headers
+from hub import cta, headers, site
 
 NGINX_SNIPPET = "nginx-security-headers.conf"
 
@@ -67,14 +66,17 @@ def _check_inbox_is_public(inbox: str | None, config: MkDocsConfig) -> None:
 
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     """Give articles both blocks (unless ``cta`` says otherwise), and pages the blocks their ``cta`` names."""
-    value = page.meta.get("cta")
-    if not isinstance(page, Post) and value is None:
+    record = site.articles().get(page.file.src_uri) if isinstance(page, Post) else None
+    if record is not None:
+        chosen = record.cta
+    elif (value := page.meta.get("cta")) is None:
         return context
-    if problem := cta.check_front_matter(value if value is not None else True):
-        # Articles are checked with the other front matter; this catches pages.
-        raise PluginError(f"{_source(page, config)}: cta: {problem}")
-    chosen = cta.blocks(value)
-    slug = _slug(page)
+    elif problem := cta.check_front_matter(value):
+        # A page's front matter is read by MkDocs as it renders the page; articles are checked beforehand.
+        raise PluginError(f"{site.relative(config, page.file.abs_src_path)}: cta: {problem}")
+    else:
+        chosen = cta.blocks(value)
+    slug = site.slug_of(page.url)
     context["cta"] = {
         "booking": _booking_context(chosen["booking"], slug, page.url, config) if "booking" in chosen and _booking
         else None,
@@ -109,14 +111,6 @@ def _check_consent(consent: Any) -> None:
     if entry.get("checked") is not False:
         raise ConfigurationError("mkdocs.yml: extra.consent.cookies.booking.checked: must be false, so the "
                                  "booking calendar is never pre-ticked")
-
-
-def _slug(page: Page) -> str:
-    return page.url.rstrip("/").rsplit("/", 1)[-1] or "forside"
-
-
-def _source(page: Page, config: MkDocsConfig) -> str:
-    return os.path.relpath(page.file.abs_src_path, os.path.dirname(config.config_file_path))
 
 
 def _booking_context(texts: dict[str, str], slug: str, page_path: str, config: MkDocsConfig) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
-from hub import frontmatter
+from hub import catalogue, site
 
 TEMPLATE = "redirect-page.html"
 
@@ -45,27 +45,27 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
 @event_priority(-100)
 def on_post_build(config: MkDocsConfig) -> None:
     """Write a forwarding page at every old address of every published article."""
-    blog = config.plugins.get("material/blog")
-    if blog is None or _env is None:
+    if _env is None:
         return
     template = _env.get_template(TEMPLATE)
-    for post in blog.blog.posts:
-        for old in frontmatter.old_slugs(post.meta):
-            _write_redirect(post, old, template, config)
+    articles = site.articles()
+    for post in site.blog(config).blog.posts:
+        record = articles.get(post.file.src_uri)
+        for old in record.redirect_from if record is not None else ():
+            _write_redirect(post, record, old, template, config)
 
 
-def _write_redirect(post: Any, old: str, template: Any, config: MkDocsConfig) -> None:
+def _write_redirect(post: Any, record: catalogue.Article, old: str, template: Any, config: MkDocsConfig) -> None:
     new_url = post.url
     old_url = posixpath.join(posixpath.dirname(new_url.rstrip("/")), old) + "/"
     path = os.path.join(config.site_dir, *old_url.split("/"), "index.html")
     if os.path.exists(path):
-        source = os.path.relpath(post.file.abs_src_path, os.path.dirname(config.config_file_path))
-        raise PluginError(f"{source}: redirect_from: {old!r} is the address of another page ({old_url}); "
+        raise PluginError(f"{record.path}: redirect_from: {old!r} is the address of another page ({old_url}); "
                           "choose the slug the article really had before")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     html = template.render(
         config=config,
-        title=post.title,
+        title=record.title,
         target=posixpath.relpath(new_url, old_url) + "/",
         canonical=config.site_url.rstrip("/") + "/" + new_url if config.site_url else "/" + new_url,
     )

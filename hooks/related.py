@@ -1,16 +1,15 @@
 """Liknende artikler: adapt Material's blog posts to ``hub/related.py`` and hand each article its links.
 
 The ranking is pure and unit-tested in ``hub/related.py``; this hook only
-validates the settings, turns posts into documents once per build, resolves
-``related:`` pins, and puts the chosen posts into the page context for
-``overrides/partials/related.html``.
+validates the settings, turns the build's article records (``hub.site.articles()``)
+into documents once per build, resolves ``related:`` pins, and puts the chosen
+posts into the page context for ``overrides/partials/related.html``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from typing import Any
 
 from material.plugins.blog.structure import Post
@@ -21,7 +20,7 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
-from hub import related, text
+from hub import catalogue, related, site, text
 
 log = logging.getLogger("mkdocs.hooks.related")
 
@@ -64,14 +63,17 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Rank every article once per build."""
     _links.clear()
-    blog = config.plugins["material/blog"]
-    posts = {_key(post): post for post in blog.blog.posts}
-    documents = [_document(key, post, blog) for key, post in posts.items()]
-    pins = {key: _resolve_pins(post, posts, blog, config) for key, post in posts.items()}
-    hidden = {key for key, post in posts.items() if post.meta.get("related") is False}
+    blog = site.blog(config)
+    articles = site.articles()
+    # The blog's posts are the articles this build shows (a published build has no drafts).
+    posts = {record.slug: (record, post) for post in blog.blog.posts
+             if (record := articles.get(post.file.src_uri)) is not None}
+    documents = [_document(record, blog) for record, _ in posts.values()]
+    pins = {slug: _resolve_pins(record, posts, articles, blog, config) for slug, (record, _) in posts.items()}
+    hidden = {slug for slug, (record, _) in posts.items() if record.related_hidden}
     ranked = related.rank_all(documents, _settings, pins, hidden)
-    for key, matches in ranked.items():
-        _links[posts[key].url] = [posts[match.key] for match in matches]
+    for slug, matches in ranked.items():
+        _links[posts[slug][1].url] = [posts[match.key][1] for match in matches]
     return files
 
 
@@ -112,47 +114,41 @@ def _check_range(key: str, value: float, low: float, high: float) -> None:
         raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: {value!r} is out of range; use {low} to {high}")
 
 
-def _key(post: Post) -> str:
-    return post.url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _document(key: str, post: Post, blog: Any) -> related.Document:
-    created = post.config.date.created
+def _document(record: catalogue.Article, blog: Any) -> related.Document:
     return related.Document(
-        key=key,
-        title=post.title or "",
-        description=str(post.meta.get("description") or ""),
+        key=record.slug,
+        title=record.title,
+        description=record.description,
         # The ranking reads only the start of the body; don't extract prose from the rest.
-        body=" ".join(text.prose_blocks((post.markdown or "")[: 2 * related.Settings.body_chars])),
-        categories=tuple(category.name for category in post.categories),
-        tags=tuple(str(tag) for tag in post.meta.get("tags") or ()),
-        published=created.timestamp(),
+        body=" ".join(text.prose_blocks(record.body[: 2 * related.Settings.body_chars])),
+        categories=record.categories,
+        tags=record.tags,
+        published=_published(record).timestamp(),
         # Only `mkdocs serve` has drafts and future articles among the posts.
-        draft=_is_unpublished(post, blog),
+        draft=_is_unpublished(record, blog),
     )
 
 
-def _resolve_pins(post: Post, posts: dict[str, Post], blog: Any, config: MkDocsConfig) -> list[str]:
-    """``related: [slug or path, …]`` as keys; an unknown target fails the build naming file and value."""
-    values = post.meta.get("related")
-    if not isinstance(values, list):
-        return []
-    by_name = {}
-    for key, other in posts.items():
-        for name in (key, other.file.src_uri, os.path.basename(other.file.src_uri)):
-            by_name[name] = key
+def _resolve_pins(record: catalogue.Article, posts: dict[str, Any], articles: catalogue.Catalogue, blog: Any,
+                  config: MkDocsConfig) -> list[str]:
+    """``related: [slug or path, …]`` as keys; a pin to an unpublished article fails the build naming file and value.
+
+    The catalogue has already refused pins to articles that do not exist.
+    """
     keys = []
-    for value in values:
-        key = by_name.get(str(value).strip().lstrip("/"))
-        if key is None or _is_unpublished(posts[key], blog):
-            source = os.path.relpath(post.file.abs_src_path, os.path.dirname(config.config_file_path))
-            raise PluginError(f"{source}: related: {value!r} is not a published article; "
+    for value in record.related:
+        target = articles.by_name(value)
+        if target is None or target.slug not in posts or _is_unpublished(target, blog):
+            raise PluginError(f"{record.path}: related: {value!r} is not a published article; "
                               "use the slug or file name of one, e.g. motebooking-pa-telefon")
-        keys.append(key)
+        keys.append(target.slug)
     return keys
 
 
-def _is_unpublished(post: Post, blog: Any) -> bool:
-    created = post.config.date.created
-    future = blog.config.draft_if_future_date and created > dt.datetime.now(created.tzinfo)
-    return bool(post.config.draft) or bool(future)
+def _published(record: catalogue.Article) -> dt.datetime:
+    """The moment the blog dates the article: a bare date is midnight UTC there."""
+    return record.created if record.created.tzinfo else record.created.replace(tzinfo=dt.timezone.utc)
+
+
+def _is_unpublished(record: catalogue.Article, blog: Any) -> bool:
+    return record.unpublished(dt.datetime.now(dt.timezone.utc), bool(blog.config.draft_if_future_date))

@@ -34,10 +34,8 @@ distinct state: which items are active, and the relative address of every
 item from the page. Pages that are themselves in the navigation (their table
 of contents is drawn inside it) are rendered as before.
 
-Material's blog reads and YAML-parses the front matter of every post on
-every rebuild. In a preview session the parsed front matter is remembered by
-its exact text (a copy is handed out each time), so a save re-parses only the
-post that changed.
+Front matter is parsed once per build, and in a preview once per saved
+file, by hooks/articles.py, which hands Material's blog the same parse.
 
 A last one is for the local preview of a large hub. `make serve` starts
 `mkdocs serve --dirty` once the hub has more than PREVIEW_FULL_REBUILD_LIMIT
@@ -66,9 +64,7 @@ from importlib.metadata import version
 from typing import Any
 
 import material
-import material.plugins.blog.structure as blog_structure
 import mkdocs
-import yaml
 from material.plugins.blog.structure import Excerpt
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
@@ -365,35 +361,6 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     return env
 
 
-# -----------------------------------------------------------------------------
-# Front matter, parsed once per text for the whole preview session
-# -----------------------------------------------------------------------------
-
-
-class _RememberedYaml:
-    """Stands in for the ``yaml`` module in Material's blog: ``load`` of a text seen before is a copy of the result."""
-
-    def __init__(self) -> None:
-        self._parsed: dict[tuple[str, type], Any] = {}
-
-    def load(self, stream: Any, Loader: type) -> Any:  # noqa: N803 - yaml's own parameter name
-        if not isinstance(stream, str):
-            return yaml.load(stream, Loader)
-        key = (stream, Loader)
-        if key not in self._parsed:
-            if len(self._parsed) > 50_000:  # a bound, far above any hub: forget and start again
-                self._parsed.clear()
-            self._parsed[key] = yaml.load(stream, Loader)  # errors propagate and nothing is kept
-        return copy.deepcopy(self._parsed[key])
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(yaml, name)
-
-
-# Lives as long as the hook module: one `mkdocs serve` session.
-_remembered_yaml = _RememberedYaml()
-
-
 def _open_cache(config: MkDocsConfig) -> mdcache.MarkdownCache | None:
     if os.environ.get("HUB_MARKDOWN_CACHE", "on").lower() in {"off", "0", "no", "false"}:
         return None
@@ -415,7 +382,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _cache
     Excerpt.render = _ORIGINAL_RENDER
     mkdocs_pages.Page.render = _ORIGINAL_PAGE_RENDER
-    blog_structure.yaml = yaml
     _parsed.clear()
     if _cache is not None:
         _cache.close()
@@ -427,7 +393,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     blog = config.plugins.get("material/blog")
     if blog is not None and not _excerpts_in_toc(blog.config):
         Excerpt.render = _render_excerpt
-    blog_structure.yaml = _remembered_yaml
     _cache = _open_cache(config)
     if _cache is not None:
         mkdocs_pages.Page.render = _cached_page_render

@@ -1,9 +1,12 @@
 """Content check for staff: ``make check`` prints a table per article and what to fix.
 
-Errors (broken front matter, internal links that do not resolve) make it exit
-non-zero; warnings (missing alt text, skipped heading levels, long titles,
-tags only one article uses, unpinned slugs) are printed but exit zero.
-Readability is the LIX index with its Norwegian bands.
+It reads and validates the articles exactly as the build does (the
+catalogue, ``hub/catalogue.py``), so every error the build would stop on is
+an error here, and every warning ``--strict`` fails on is a warning here.
+On top it gives advice: internal links that do not resolve (errors), missing
+alt text, skipped heading levels, long titles, tags only one article uses
+and unpinned slugs (warnings). Readability is the LIX index with its
+Norwegian bands; the reading time is the one the byline shows.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub import frontmatter, site
+from hub import catalogue, frontmatter, site
 from hub.frontmatter import Problem
-from hub.text import FENCE, IMAGE, prose_blocks
+from hub.text import FENCE, IMAGE, all_words, prose_blocks
 
 # Longer titles are cut off in search results and link previews.
 TITLE_LIMIT = 60
@@ -26,7 +29,6 @@ TITLE_LIMIT = 60
 # LIX upper bounds and their Norwegian names (Björnsson's bands as used in Norway).
 LIX_BANDS = ((30, "svært lett"), (40, "lett"), (50, "middels"), (60, "vanskelig"), (math.inf, "svært vanskelig"))
 
-_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*|\d+(?:[.,]\d+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:]+(?=\s|$)")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 _HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -39,6 +41,7 @@ class Report:
     """What the check found in one article."""
 
     path: str
+    article: bool = True  # False for a .meta.yml or .authors.yml with problems of its own
     words: int = 0
     minutes: int = 0
     lix: float = 0.0
@@ -56,7 +59,7 @@ class Report:
 
 
 def words(blocks: list[str]) -> list[str]:
-    return [word for block in blocks for word in _WORD.findall(block)]
+    return [word for block in blocks for word in all_words(block)]
 
 
 def lix(blocks: list[str]) -> float:
@@ -127,7 +130,7 @@ def _broken_links(front: frontmatter.FrontMatter, source: Path, facts: site.Site
 
 
 def _front_warnings(front: frontmatter.FrontMatter) -> list[Problem]:
-    found = frontmatter.unknown_keys(front)
+    found = []
     title = front.meta.get("title")
     if isinstance(title, str) and len(title) > TITLE_LIMIT:
         found.append(Problem(front.path, front.line("title"), "title",
@@ -138,31 +141,31 @@ def _front_warnings(front: frontmatter.FrontMatter) -> list[Problem]:
     return found
 
 
-def check_article(source: Path, facts: site.Site) -> tuple[frontmatter.FrontMatter, Report]:
-    front = frontmatter.read(facts.relative(source), source.read_bytes())
-    context = frontmatter.Context(categories=frozenset(facts.categories), authors=frozenset(facts.authors))
-    report = Report(front.path, errors=frontmatter.validate(front, context))
+def check_article(front: frontmatter.FrontMatter, facts: site.Site) -> Report:
+    """Measures and advice for one article; its front-matter errors come from the catalogue."""
+    report = Report(front.path)
     if front.unreadable:
-        return front, report
+        return report
     blocks = prose_blocks(front.body)
     report.words = len(words(blocks))
-    report.minutes = max(1, math.ceil(report.words / facts.words_per_minute))
+    report.minutes = catalogue.reading_minutes(front.body, facts.layout)
+    if isinstance(readtime := front.meta.get("readtime"), int) and not isinstance(readtime, bool):
+        report.minutes = readtime
     report.lix = lix(blocks)
-    report.errors += _broken_links(front, source, facts)
+    report.errors += _broken_links(front, facts.root / front.path, facts)
     report.warnings += _front_warnings(front) + _missing_alt_texts(front) + _skipped_heading_levels(front)
-    return front, report
+    return report
 
 
 def check_site(facts: site.Site) -> list[Report]:
-    """Check every article; tags and slugs are also compared across articles."""
-    checked = [check_article(path, facts) for path in sorted(facts.posts.glob("*.md"))]
-    fronts = [front for front, _ in checked]
-    reports = {report.path: report for _, report in checked}
-    for problem in frontmatter.duplicate_slugs(fronts) + frontmatter.redirect_conflicts(fronts):
-        reports[problem.path].errors.append(problem)
-    for problem in _lone_tags(fronts):
-        reports[problem.path].warnings.append(problem)
-    return list(reports.values())
+    """Check every article as the build reads it; tags and slugs are also compared across articles."""
+    articles = facts.articles()
+    reports = {front.path: check_article(front, facts) for front in articles.fronts}
+    for problem in articles.problems:
+        reports.setdefault(problem.path, Report(problem.path, article=False)).errors.append(problem)
+    for problem in [*articles.warnings, *_lone_tags(list(articles.fronts))]:
+        reports.setdefault(problem.path, Report(problem.path, article=False)).warnings.append(problem)
+    return sorted(reports.values(), key=lambda report: (not report.article, report.path))
 
 
 def _lone_tags(fronts: list[frontmatter.FrontMatter]) -> list[Problem]:
@@ -184,7 +187,7 @@ def _lone_tags(fronts: list[frontmatter.FrontMatter]) -> list[Problem]:
 def format_table(reports: list[Report]) -> str:
     header = ("Artikkel", "Ord", "Lesetid", "LIX", "Lesbarhet", "Feil", "Advarsler")
     rows = [(Path(report.path).name, str(report.words), f"{report.minutes} min", f"{report.lix:.0f}", report.band,
-             str(len(report.errors)), str(len(report.warnings))) for report in reports]
+             str(len(report.errors)), str(len(report.warnings))) for report in reports if report.article]
     widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
     return "\n".join(lines)
@@ -204,14 +207,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check every article: length, readability and common mistakes.")
     parser.add_argument("--root", type=Path, default=site.REPO, help="the repository (default: this one)")
     args = parser.parse_args(argv)
-    reports = check_site(site.read(args.root))
+    try:
+        reports = check_site(site.read(args.root))
+    except site.SiteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(format_table(reports))
     if findings := format_findings(reports):
         print()
         print(findings)
     errors = sum(len(report.errors) for report in reports)
     warnings = sum(len(report.warnings) for report in reports)
-    print(f"\n{_count(len(reports), 'article')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    articles = sum(report.article for report in reports)
+    print(f"\n{_count(articles, 'article')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
     return 1 if errors else 0
 
 

@@ -44,7 +44,11 @@ class Problem:
 
 @dataclass
 class FrontMatter:
-    """The parsed front matter of one file, with the line of every top-level key."""
+    """The parsed front matter of one file, with the line of every top-level key.
+
+    ``origins`` names the file a key came from when it is not *path* itself:
+    a value inherited from a ``.meta.yml`` is reported at that file's line.
+    """
 
     path: str
     meta: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +56,8 @@ class FrontMatter:
     problems: list[Problem] = field(default_factory=list)
     body: str = ""
     body_line: int = 1  # the file line the body starts on
+    source: str = ""  # the YAML text between the two '---' lines, newlines normalised to \n
+    origins: dict[str, str] = field(default_factory=dict)
 
     @property
     def unreadable(self) -> bool:
@@ -61,6 +67,15 @@ class FrontMatter:
     def line(self, key: str) -> int:
         """Line of *key*, or of the opening ``---`` when the key is missing."""
         return self.lines.get(key, 1)
+
+    def where(self, key: str) -> tuple[str, int]:
+        """The file and line that gave *key* its value (the article itself when it is missing)."""
+        return self.origins.get(key, self.path), self.line(key)
+
+    def problem(self, key: str, message: str) -> Problem:
+        """A problem with *key*, reported where its value was written."""
+        path, line = self.where(key)
+        return Problem(path, line, key, message)
 
 
 @dataclass(frozen=True)
@@ -87,7 +102,9 @@ def read(path: str, raw: bytes) -> FrontMatter:
             path, line, "", "the file is not UTF-8 text; save it again as UTF-8 in your editor"
         ))
         return result
-    text = text.removeprefix("\ufeff")
+    # Newlines as Material's blog reads them (universal newlines), so the YAML
+    # text it parses is exactly the text parsed here.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         result.problems.append(Problem(
             path, 1, "", "the file is empty; it needs front matter between two '---' lines and a text"
@@ -100,19 +117,34 @@ def read(path: str, raw: bytes) -> FrontMatter:
             "description and date, and another '---'"
         ))
         return result
-    _parse_yaml(result, match.group(1) or "")
+    result.source = match.group(1) or ""
+    _parse_yaml(result, result.source)
     result.body = text[match.end():]
     result.body_line = text[: match.end()].count("\n") + 1
     return result
 
 
-def _parse_yaml(result: FrontMatter, source: str) -> None:
-    # The YAML starts on line 2, right after the opening '---'.
+def read_yaml_file(path: str, raw: bytes) -> FrontMatter:
+    """Parse a whole YAML file of front-matter defaults (a ``.meta.yml``), collecting problems."""
+    result = FrontMatter(path)
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        result.problems.append(Problem(path, line, "", "the file is not UTF-8 text; save it again as UTF-8"))
+        return result
+    result.source = text.replace("\r\n", "\n").replace("\r", "\n")
+    _parse_yaml(result, result.source, first_line=1)
+    return result
+
+
+def _parse_yaml(result: FrontMatter, source: str, first_line: int = 2) -> None:
+    # An article's YAML starts on line 2, right after the opening '---'.
     try:
         node = yaml.compose(source, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark else 1
+        line = mark.line + first_line if mark else 1
         reason = error.problem or "invalid YAML"
         result.problems.append(Problem(
             result.path, line, "", f"the front matter is not valid YAML ({reason}); "
@@ -126,18 +158,18 @@ def _parse_yaml(result: FrontMatter, source: str) -> None:
         return
     if not isinstance(node, yaml.MappingNode):
         result.problems.append(Problem(
-            result.path, 2, "", "the front matter must be a list of 'key: value' lines"
+            result.path, first_line, "", "the front matter must be a list of 'key: value' lines"
         ))
         return
-    _construct_keys(result, node)
+    _construct_keys(result, node, first_line)
 
 
-def _construct_keys(result: FrontMatter, node: yaml.MappingNode) -> None:
+def _construct_keys(result: FrontMatter, node: yaml.MappingNode, first_line: int) -> None:
     # Key by key, so a value YAML cannot build (say the date 2025-13-01) is
     # reported on its own line instead of failing the whole file.
     loader = _LOADER("")
     for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 2
+        line = key_node.start_mark.line + first_line
         key = str(key_node.value)
         try:
             value = loader.construct_object(value_node, deep=True)
@@ -213,14 +245,16 @@ def _check_slug(value: Any, _: Context) -> str | None:
 
 def _check_list_of(allowed: Callable[[Context], frozenset[str]], what: str, one: str) -> Check:
     def check(value: Any, context: Context) -> str | None:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
+        if isinstance(value, str):
+            # Material reads a plain text as a list of letters; the editor's schema rejects it too.
+            return f"is a text, not a list; write it as [{value}] or one '- {one}' line each"
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
             return f"must be a list of {what}, e.g. [{_example(allowed(context), what)}]"
         choices = allowed(context)
-        for item in items:
+        for item in value:
             if choices and item not in choices:
                 return f"{item!r} is not an allowed {one}; choose from: " + ", ".join(sorted(choices))
-        if len(set(items)) != len(items):
+        if len(set(value)) != len(value):
             return "lists the same value twice"
         return None
     return check
@@ -250,21 +284,58 @@ def _example(choices: frozenset[str], what: str) -> str:
 
 
 def _check_slugs(value: Any, context: Context) -> str | None:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items:
+    if isinstance(value, str):
+        return f"is a text, not a list; write it as [{value}]"
+    if not isinstance(value, list) or not value:
         return "must be a list of old slugs, e.g. [gammel-adresse]"
-    return next((problem for item in items if (problem := _check_slug(item, context))), None)
+    if len(set(map(str, value))) != len(value):
+        return "lists the same value twice"
+    return next((problem for item in value if (problem := _check_slug(item, context))), None)
 
 
 def _check_related(value: Any, _: Context) -> str | None:
     if value is False:
         return None
     if isinstance(value, list) and value and all(isinstance(item, str) and item.strip() for item in value):
-        return None
+        return "lists the same article twice" if len(set(value)) != len(value) else None
     return "must be false (no related articles) or a list of slugs or file names, e.g. [motebooking-pa-telefon]"
 
 
+def _check_readtime(value: Any, _: Context) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 600:
+        return None
+    return f"{_show(value)} must be a whole number of minutes, 1 to 600"
+
+
+def _check_template(value: Any, _: Context) -> str | None:
+    if isinstance(value, str) and re.fullmatch(_TEMPLATE_PATTERN, value):
+        return None
+    return f"{_show(value)} must be the file name of a template in overrides/, e.g. article.html"
+
+
+def _check_hide(value: Any, _: Context) -> str | None:
+    if isinstance(value, list) and all(item in HIDEABLE for item in value) and len(set(value)) == len(value):
+        return None
+    return "must be a list of what to hide, from: " + ", ".join(HIDEABLE)
+
+
+def _check_search(value: Any, _: Context) -> str | None:
+    if not isinstance(value, Mapping) or not set(map(str, value)) <= {"boost", "exclude"}:
+        return "must be a mapping with boost (a number) and/or exclude (true or false)"
+    boost = value.get("boost", 1)
+    if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 < boost <= 100:
+        return f"boost {_show(boost)} must be a number above 0 and at most 100"
+    if not isinstance(value.get("exclude", False), bool):
+        return "exclude must be true or false"
+    return None
+
+
 _SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+_TEMPLATE_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\.html$"
+# A text with at least one character that is not white space.
+_TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}
+# What Material's `hide:` understands.
+HIDEABLE = ("navigation", "toc", "footer", "path", "tags", "feedback")
 _DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}"}
 
 
@@ -290,11 +361,11 @@ def _list_schema(items: dict[str, Any]) -> dict[str, Any]:
 # warnings (so `--strict` catches a typo such as `catgories:`).
 FIELDS: dict[str, Field] = {
     "title": Field(_check_text, "Tittelen på artikkelen, helst under 60 tegn.",
-                   {"type": "string", "minLength": 1}, required=True),
+                   _TEXT_SCHEMA, required=True),
     "description": Field(
         _check_description,
         f"Ingress på høyst {DESCRIPTION_LIMIT} tegn; vises i søkemotorer og lenkedeling.",
-        {"type": "string", "minLength": 1, "maxLength": DESCRIPTION_LIMIT},
+        {**_TEXT_SCHEMA, "maxLength": DESCRIPTION_LIMIT},
         required=True,
     ),
     "date": Field(
@@ -310,32 +381,46 @@ FIELDS: dict[str, Field] = {
     "categories": Field(_check_list_of(lambda context: context.categories, "categories", "category"),
                         "Kategorier fra den tillatte listen.", _list_schema({"enum": "{categories}"})),
     "tags": Field(_check_list_of(lambda _: frozenset(), "tags", "tag"), "Emneord, fritt valgt.",
-                  _list_schema({"type": "string", "minLength": 1})),
+                  _list_schema(_TEXT_SCHEMA)),
     "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen).",
                    {"type": "boolean"}),
-    "image": Field(_check_image, "Bilde for deling, relativt til artikkelen.", {"type": "string", "minLength": 1}),
+    "image": Field(_check_image, "Bilde for deling, relativt til artikkelen.", _TEXT_SCHEMA),
     "image_alt": Field(_check_text, "Beskrivelse av delingsbildet (alt-tekst), for skjermlesere og lenkedeling.",
-                       {"type": "string", "minLength": 1}),
+                       _TEXT_SCHEMA),
     "pin": Field(_check_bool, "true fester artikkelen øverst i oversikten.", {"type": "boolean"}),
     "related": Field(
         _check_related, "Liknende artikler: false skjuler dem; en liste med slugs eller filnavn kommer først.",
-        {"anyOf": [{"const": False}, _list_schema({"type": "string", "minLength": 1})]},
+        {"anyOf": [{"const": False}, {**_list_schema(_TEXT_SCHEMA), "minItems": 1}]},
     ),
     "cta": Field(
         lambda value, _: cta.check_front_matter(value),
         "Booking og nyhetsbrev under artikkelen: false, true, eller booking/newsletter med heading og pitch.",
         {"anyOf": [{"type": "boolean"}, {"type": "object", "additionalProperties": False, "properties": {
             name: {"anyOf": [{"type": "boolean"}, {"type": "object", "additionalProperties": False, "properties": {
-                text: {"type": "string", "minLength": 1} for text in cta.TEXTS}}]} for name in cta.BLOCKS}}]},
+                text: _TEXT_SCHEMA for text in cta.TEXTS}}]} for name in cta.BLOCKS}}]},
     ),
     "redirect_from": Field(
         _check_slugs, "Gamle adresser (slugs) som skal videresendes hit når du har endret slug med vilje.",
-        _list_schema({"type": "string", "pattern": _SLUG_PATTERN}),
+        {**_list_schema({"type": "string", "pattern": _SLUG_PATTERN}), "minItems": 1},
     ),
+    # Settings MkDocs and Material read, checked here so a wrong value gets our
+    # message instead of an English one from inside Material.
+    "template": Field(_check_template, "Malen siden bygges med (MkDocs/Material-innstilling).",
+                      {"type": "string", "pattern": _TEMPLATE_PATTERN}),
+    "hide": Field(_check_hide, "Deler av siden som skjules (Material-innstilling).",
+                  _list_schema({"enum": list(HIDEABLE)})),
+    "search": Field(_check_search, "Søk: boost gir treff i artikkelen høyere vekt, exclude holder den utenfor.",
+                    {"type": "object", "additionalProperties": False, "properties": {
+                        "boost": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                        "exclude": {"type": "boolean"}}}),
+    "readtime": Field(_check_readtime, "Lesetid i minutter, når den beregnede ikke stemmer (Material-innstilling).",
+                      {"type": "integer", "minimum": 1, "maximum": 600}),
+    "comments": Field(_check_bool, "true viser kommentarfeltet, når nettstedet har et (Material-innstilling).",
+                      {"type": "boolean"}),
 }
 
-# Keys MkDocs and Material understand and that staff may legitimately set.
-PASSTHROUGH = frozenset({"template", "hide", "search", "readtime", "links", "comments"})
+# Keys Material understands whose values it checks itself.
+PASSTHROUGH = frozenset({"links"})
 
 
 def validate(front: FrontMatter, context: Context) -> list[Problem]:
@@ -432,7 +517,8 @@ def json_schema(context: Context) -> dict[str, Any]:
 
     def fill(node: Any) -> Any:
         if isinstance(node, dict):
-            return {key: choices.get(value, value) if key == "enum" else fill(value) for key, value in node.items()}
+            return {key: choices.get(value, value) if key == "enum" and isinstance(value, str) else fill(value)
+                    for key, value in node.items()}
         return [fill(item) for item in node] if isinstance(node, list) else node
 
     properties = {name: {"description": spec.help, **fill(spec.schema)} for name, spec in FIELDS.items()}
@@ -440,7 +526,8 @@ def json_schema(context: Context) -> dict[str, Any]:
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "Artikkel i Arctic Sales Development",
-        "description": "Front matter for docs/artikler/posts/*.md. Generert fra hooks/hub/frontmatter.py.",
+        "description": "Front matter for artiklene: alle .md-filer under docs/artikler/posts/, også i undermapper. "
+                       "Generert fra hooks/hub/frontmatter.py.",
         "type": "object",
         "required": [name for name, spec in FIELDS.items() if spec.required],
         "properties": properties,

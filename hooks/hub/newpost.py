@@ -1,8 +1,9 @@
 """Start a new article: ``make new TITLE="Slik coacher du selgerne dine"``.
 
-Writes ``docs/artikler/posts/<slug>.md`` with valid front matter, today's date,
+Writes ``<post folder>/<slug>.md`` with valid front matter, today's date,
 the pinned ASCII slug and ``draft: true``, then prints the preview URL. It
-refuses to overwrite an article or to reuse a slug another article has.
+refuses to overwrite an article or to reuse a slug (or an old address) that
+another article has, in any folder under the post folder.
 """
 
 from __future__ import annotations
@@ -33,20 +34,19 @@ def create(title: str, root: Path = REPO, today: dt.date | None = None) -> Path:
     if not title or not slug:
         raise Refused('the title is empty; use make new TITLE="Tittel på artikkelen"')
     facts = site.read(root)
-    posts = facts.posts
-    target = posts / f"{slug}.md"
+    target = facts.docs / facts.layout.new_article(slug)
     if target.exists():
-        raise Refused(f"{target.relative_to(root)} already exists; choose another title or edit that file")
-    if owner := _slug_owner(posts, slug, root):
+        raise Refused(f"{facts.relative(target)} already exists; choose another title or edit that file")
+    if owner := _slug_owner(facts, slug):
         raise Refused(f"the slug {slug!r} is already used by {owner}; choose another title")
-    posts.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(_render(title, slug, today or dt.date.today(), list(facts.categories)), encoding="utf-8")
     return target
 
 
-def _slug_owner(posts: Path, slug: str, root: Path) -> str | None:
-    for path in sorted(posts.glob("*.md")):
-        front = frontmatter.read(str(path.relative_to(root)), path.read_bytes())
+def _slug_owner(facts: site.Site, slug: str) -> str | None:
+    """The article that already answers at *slug*, or used to (``redirect_from``)."""
+    for front in facts.articles().fronts:
         if front.unreadable:
             continue
         if frontmatter.effective_slug(front) == slug or slug in frontmatter.old_slugs(front.meta):
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         path = create(args.title, args.root)
-    except Refused as refusal:
+    except (Refused, site.SiteError) as refusal:
         print(f"Not created: {refusal}", file=sys.stderr)
         return 1
     slug = path.stem

@@ -21,7 +21,11 @@ def render(facts: site.Site) -> str:
 
 
 def main() -> int:
-    facts = site.read()
+    try:
+        facts = site.read()
+    except site.SiteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     path = facts.root / SCHEMA_PATH
     path.parent.mkdir(exist_ok=True)
     path.write_text(render(facts), encoding="utf-8")

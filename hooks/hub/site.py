@@ -1,69 +1,207 @@
-"""What the command-line tools need to know about the site, read from mkdocs.yml and .authors.yml.
+"""Where the articles are and what the build knows of them: one answer for the build and for the tools.
 
-The build gets these facts from MkDocs itself; `make new`, `make check` and
-the editor schema read them here, from the same files, without importing MkDocs.
+The build asks :func:`layout` with MkDocs' validated configuration; ``make
+check``, ``make new`` and ``make schema`` ask :func:`read`, which reads
+mkdocs.yml with MkDocs' own YAML loader and validates the blog plugin's part
+with the blog plugin's own configuration class, without building anything.
+Either way the answer is a :class:`hub.catalogue.Layout`, so the two can
+never disagree about which files are articles.
+
+During a build, the articles hook loads the :class:`hub.catalogue.Catalogue`
+once and every other hook reads it here with :func:`articles`.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from material.plugins.blog.config import BlogConfig
+from material.plugins.meta.config import MetaConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.utils import yaml_load
+
+from hub import catalogue
 
 REPO = Path(__file__).resolve().parents[2]
+CONFIG_FILE = "mkdocs.yml"
 
 
-class _Lenient(yaml.SafeLoader):
-    """Reads mkdocs.yml even where it uses MkDocs' own tags (!ENV, !!python/name)."""
-
-
-_Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
+class SiteError(Exception):
+    """mkdocs.yml cannot be read; the message names the file, the line or key, and the fix."""
 
 
 @dataclass(frozen=True)
 class Site:
-    """The blog settings and authors of one checkout."""
+    """One checkout, as the tools see it: where things are, and the blog's settings."""
 
-    root: Path
-    docs: Path
-    posts: Path
-    categories: tuple[str, ...]
-    authors: dict[str, str]
-    words_per_minute: int
+    layout: catalogue.Layout
+
+    @property
+    def root(self) -> Path:
+        return self.layout.root
+
+    @property
+    def docs(self) -> Path:
+        return self.layout.docs
+
+    @property
+    def posts(self) -> Path:
+        return self.layout.docs / self.layout.posts
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.layout.categories
+
+    @property
+    def words_per_minute(self) -> int:
+        return self.layout.words_per_minute
+
+    @property
+    def authors(self) -> dict[str, str]:
+        """Author ids and names; an unreadable ``.authors.yml`` gives none (the catalogue says why)."""
+        authors, _ = catalogue.read_authors(self.layout)
+        return {key: author.name for key, author in authors.items()}
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
+    def articles(self) -> catalogue.Catalogue:
+        """Every article on disk, read and validated as the build reads and validates them."""
+        return catalogue.load(self.layout, catalogue.docs_uris(self.layout))
+
 
 def read(root: Path = REPO) -> Site:
-    """The site in *root*: its docs folder, post folder, allowed categories, authors and reading speed."""
-    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Lenient) or {}
-    docs = root / config.get("docs_dir", "docs")
-    blog = _blog_settings(config)
-    blog_dir = blog.get("blog_dir", "blog")
-    posts = docs / blog.get("post_dir", "{blog}/posts").format(blog=blog_dir)
-    authors_file = docs / blog.get("authors_file", "{blog}/.authors.yml").format(blog=blog_dir)
-    return Site(
-        root=root,
-        docs=docs,
-        posts=posts,
-        categories=tuple(blog.get("categories_allowed", [])),
-        authors=_authors(authors_file),
-        words_per_minute=int(blog.get("post_readtime_words_per_minute", 265)),
-    )
+    """The site in *root*, from its mkdocs.yml."""
+    path = root / CONFIG_FILE
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = yaml_load(handle) or {}
+    except OSError as error:
+        raise SiteError(f"{CONFIG_FILE}: kan ikke leses ({error.strerror}); kjør kommandoen i mappen med "
+                        f"{CONFIG_FILE}") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise SiteError(f"{CONFIG_FILE}{line}: er ikke gyldig YAML ({error.problem or error}); sjekk innrykk "
+                        "og kolon på linjen") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise SiteError(f"{CONFIG_FILE}: er ikke gyldig YAML ({error})") from None
+    if not isinstance(config, dict):
+        raise SiteError(f"{CONFIG_FILE}: må være en liste med «nøkkel: verdi»-linjer")
+    docs = (root / str(config.get("docs_dir") or "docs")).resolve()
+    return Site(catalogue.Layout.from_blog(root.resolve(), docs, _blog_settings(config),
+                                           _meta_file(config)))
 
 
-def _blog_settings(config: dict[str, Any]) -> dict[str, Any]:
-    for plugin in config.get("plugins", []):
-        if isinstance(plugin, dict) and "blog" in plugin:
-            return plugin["blog"] or {}
-    return {}
+def _plugin(config: dict[str, Any], name: str) -> tuple[bool, dict[str, Any]]:
+    """Whether *name* is among the plugins, and its settings."""
+    for entry in config.get("plugins") or []:
+        if entry in (name, f"material/{name}"):
+            return True, {}
+        if isinstance(entry, dict):
+            for key in (name, f"material/{name}"):
+                if key in entry:
+                    return True, entry[key] or {}
+    return False, {}
 
 
-def _authors(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(key): str((value or {}).get("name", key)) for key, value in (data.get("authors") or {}).items()}
+def _blog_settings(config: dict[str, Any]) -> Mapping[str, Any]:
+    found, settings = _plugin(config, "blog")
+    if not found:
+        raise SiteError(f"{CONFIG_FILE}: plugins: blog mangler; artiklene bygges av Materials blog-plugin")
+    blog = BlogConfig()
+    blog.load_dict(settings)
+    errors, _ = blog.validate()
+    if errors:
+        key, error = errors[0]
+        raise SiteError(f"{CONFIG_FILE}: plugins.blog.{key}: {error}")
+    return blog
+
+
+def _meta_file(config: dict[str, Any]) -> str:
+    found, settings = _plugin(config, "meta")
+    if not found:
+        return ""
+    meta = MetaConfig()
+    meta.load_dict(settings)
+    meta.validate()
+    return str(meta.meta_file) if meta.enabled else ""
+
+
+# -----------------------------------------------------------------------------
+# For the build's hooks
+# -----------------------------------------------------------------------------
+
+
+def blog(config: Any) -> Any:
+    """Material's blog plugin: the hub's articles are its posts."""
+    try:
+        return config.plugins["material/blog"]
+    except KeyError:
+        raise PluginError(f"{CONFIG_FILE}: plugins: blog mangler; artiklene bygges av Materials blog-plugin") \
+            from None
+
+
+def layout(config: Any) -> catalogue.Layout:
+    """The article layout of the running build."""
+    meta = config.plugins.get("material/meta")
+    meta_file = str(meta.config.meta_file) if meta is not None and meta.config.enabled else ""
+    return catalogue.Layout.from_blog(Path(config.config_file_path).resolve().parent,
+                                      Path(config.docs_dir).resolve(), blog(config).config, meta_file)
+
+
+def relative(config: Any, path: str) -> str:
+    """A file's path as staff see it in messages: relative to the repository (the folder of mkdocs.yml)."""
+    return Path(os.path.relpath(path, os.path.dirname(os.path.abspath(config.config_file_path)))).as_posix()
+
+
+def slug_of(url: str) -> str:
+    """The last part of a page's address: ``artikler/kpi/`` → ``kpi``; the home page is ``forside``."""
+    return posixpath.basename(url.rstrip("/")) or "forside"
+
+
+# This build's articles, loaded by hooks/articles.py in its on_config.
+_current: catalogue.Catalogue | None = None
+
+
+def publish(articles: catalogue.Catalogue | None) -> None:
+    """Hand this build's catalogue to the other hooks (None between builds)."""
+    global _current
+    _current = articles
+
+
+def articles() -> catalogue.Catalogue:
+    """This build's catalogue of articles."""
+    if _current is None:
+        raise PluginError("hooks/articles.py must be listed in mkdocs.yml's hooks: it reads the articles")
+    return _current
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hub.site --count``: how many articles the hub has (the Makefile's preview choice)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="Facts about the hub, as the build sees them.")
+    parser.add_argument("--count", action="store_true", help="print the number of articles")
+    parser.add_argument("--root", type=Path, default=REPO, help="the repository (default: this one)")
+    args = parser.parse_args(argv)
+    try:
+        facts = read(args.root)
+    except SiteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.count:
+        layout = facts.layout
+        print(sum(layout.is_article(uri) for uri in catalogue.docs_uris(layout)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

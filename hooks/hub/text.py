@@ -13,6 +13,7 @@ import snowballstemmer
 
 FENCE = re.compile(r"^(```|~~~)")
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _LINE_MARKUP = re.compile(r"^\s*(#{1,6}|[-*+]|\d+[.)]|>)\s*")
 _INLINE_MARKUP = re.compile(r"[*_`{}]")
@@ -53,6 +54,26 @@ def prose_blocks(markdown: str) -> list[str]:
         if text:
             blocks.append(text)
     return blocks
+
+
+# Every word a reader reads, digits included (``make check``'s word count and the reading time).
+_ANY_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*|\d+(?:[.,]\d+)*", re.UNICODE)
+
+
+def all_words(text: str) -> list[str]:
+    """Every word of *text* as a reader counts it: letters or numbers, case and accents kept."""
+    return _ANY_WORD.findall(text)
+
+
+def image_count(markdown: str) -> int:
+    """Images in a Markdown body outside code blocks, Markdown or HTML."""
+    count, in_code = 0, False
+    for line in markdown.splitlines():
+        if FENCE.match(line.strip()):
+            in_code = not in_code
+        elif not in_code:
+            count += len(IMAGE.findall(line)) + len(_HTML_IMAGE.findall(line))
+    return count
 
 
 def words(text: str) -> list[str]:
