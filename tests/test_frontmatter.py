@@ -21,9 +21,12 @@ def test_valid_article_has_no_problems() -> None:
 
 @pytest.mark.parametrize(("line", "expected"), [
     ("description: " + "x" * 212, "docs/a.md:3: description: is 212 characters, the limit is 160"),
-    ("date: 2025-02-30", "docs/a.md:4: date: '2025-02-30' cannot be read (day is out of range for month); "
-                         "dates are written YYYY-MM-DD"),
-    ("date: '2025-02-03'", "docs/a.md:4: date: '2025-02-03' is in quotes, so it is text, not a date; remove the quotes"),
+    ("date: 2025-02-30", "docs/a.md:4: date: '2025-02-30' is not a real date; write it as YYYY-MM-DD with a month "
+                         "from 01 to 12 and a day that month has, e.g. 2025-03-14"),
+    ("date: '2025-02-03'", "docs/a.md:4: date: '2025-02-03' is text, not a date; remove any quotes, and write a time "
+                           "with seconds, e.g. 2025-03-14 or 2025-03-14 08:30:00"),
+    ("date: 2025-02-03 08:30", "docs/a.md:4: date: '2025-02-03 08:30' is text, not a date; remove any quotes, and "
+                               "write a time with seconds, e.g. 2025-03-14 or 2025-03-14 08:30:00"),
     ("date: snart", "docs/a.md:4: date: 'snart' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"),
     ("title: ''", "docs/a.md:2: title: must be a non-empty text; put it in quotes if it starts with a special character"),
 ])

@@ -288,7 +288,7 @@ def _clash(front: FrontMatter, meta: FrontMatter, error: TypeError) -> FrontMatt
                         body_line=front.body_line, source=front.source)
     clash.problems = [*front.problems, Problem(
         front.path, front.line(key), key, f"has another type than in {meta.path} (line {meta.line(key)}), "
-        f"so the two cannot be combined ({error}); use the same kind of value in both")]
+        "so the two cannot be combined; use the same kind of value in both")]
     return clash
 
 

@@ -134,11 +134,11 @@ def read_yaml_file(path: str, raw: bytes) -> FrontMatter:
         result.problems.append(Problem(path, line, "", "the file is not UTF-8 text; save it again as UTF-8"))
         return result
     result.source = text.replace("\r\n", "\n").replace("\r", "\n")
-    _parse_yaml(result, result.source, first_line=1)
+    _parse_yaml(result, result.source, first_line=1, what="the file")
     return result
 
 
-def _parse_yaml(result: FrontMatter, source: str, first_line: int = 2) -> None:
+def _parse_yaml(result: FrontMatter, source: str, first_line: int = 2, what: str = "the front matter") -> None:
     # An article's YAML starts on line 2, right after the opening '---'.
     try:
         node = yaml.compose(source, Loader=_LOADER)
@@ -147,18 +147,18 @@ def _parse_yaml(result: FrontMatter, source: str, first_line: int = 2) -> None:
         line = mark.line + first_line if mark else 1
         reason = error.problem or "invalid YAML"
         result.problems.append(Problem(
-            result.path, line, "", f"the front matter is not valid YAML ({reason}); "
+            result.path, line, "", f"{what} is not valid YAML ({reason}); "
             "check quotes and indentation, and put values with ':' in quotes"
         ))
         return
     except yaml.YAMLError as error:
-        result.problems.append(Problem(result.path, 1, "", f"the front matter is not valid YAML ({error})"))
+        result.problems.append(Problem(result.path, 1, "", f"{what} is not valid YAML ({error})"))
         return
     if node is None:
         return
     if not isinstance(node, yaml.MappingNode):
         result.problems.append(Problem(
-            result.path, first_line, "", "the front matter must be a list of 'key: value' lines"
+            result.path, first_line, "", f"{what} must be a list of 'key: value' lines"
         ))
         return
     _construct_keys(result, node, first_line)
@@ -173,10 +173,11 @@ def _construct_keys(result: FrontMatter, node: yaml.MappingNode, first_line: int
         key = str(key_node.value)
         try:
             value = loader.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError) as error:
+        except (yaml.YAMLError, ValueError, TypeError):
+            # YAML took it for a date or time that does not exist, such as 2025-13-01 or 2025-02-30.
             result.problems.append(Problem(
-                result.path, line, key, f"{value_node.value!r} cannot be read ({error}); "
-                "dates are written YYYY-MM-DD"
+                result.path, line, key, f"{value_node.value!r} is not a real date; write it as YYYY-MM-DD "
+                "with a month from 01 to 12 and a day that month has, e.g. 2025-03-14"
             ))
             continue
         result.meta[key] = value
@@ -221,18 +222,27 @@ def as_date(value: Any) -> dt.datetime | None:
 
 
 def _check_date(value: Any, _: Context) -> str | None:
-    if isinstance(value, Mapping):
-        unknown = sorted(set(map(str, value)) - {"created", "updated"})
-        if unknown:
-            return f"has unknown key {unknown[0]!r}; use 'created' and optionally 'updated'"
-        if "updated" in value and as_date(value["updated"]) is None:
-            return f"updated {value['updated']!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
-    created = value.get("created") if isinstance(value, Mapping) else value
-    if isinstance(created, str) and as_date(created) is not None:
-        return f"{_show(created)} is in quotes, so it is text, not a date; remove the quotes"
-    if as_date(value) is None:
-        return f"{_show(created)} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
+    if not isinstance(value, Mapping):
+        return _check_moment(value)
+    unknown = sorted(set(map(str, value)) - {"created", "updated"})
+    if unknown:
+        return f"has unknown key {unknown[0]!r}; use 'created' and optionally 'updated'"
+    if "created" not in value:
+        return "needs 'created', the publication date, e.g. {created: 2025-03-14}"
+    if problem := _check_moment(value["created"]):
+        return problem
+    if "updated" in value and (problem := _check_moment(value["updated"])):
+        return f"updated {problem}"
     return None
+
+
+def _check_moment(value: Any) -> str | None:
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return None
+    if isinstance(value, str) and as_date(value) is not None:
+        return (f"{_show(value)} is text, not a date; remove any quotes, and write a time with seconds, "
+                "e.g. 2025-03-14 or 2025-03-14 08:30:00")
+    return f"{_show(value)} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
 
 
 def _check_slug(value: Any, _: Context) -> str | None:
@@ -336,7 +346,9 @@ _TEMPLATE_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\.html$"
 _TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}
 # What Material's `hide:` understands.
 HIDEABLE = ("navigation", "toc", "footer", "path", "tags", "feedback")
-_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}"}
+# A date, or a date and a time with seconds (YAML reads anything else as text).
+_DATE_SCHEMA = {"type": "string",
+                "pattern": r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$"}
 
 
 @dataclass(frozen=True)
@@ -434,11 +446,10 @@ def validate(front: FrontMatter, context: Context) -> list[Problem]:
             continue
         if name not in front.meta:
             if spec.required:
-                problems.append(Problem(front.path, front.line(name), name,
-                                        f"is missing; add a line '{name}: …' to the front matter"))
+                problems.append(front.problem(name, f"is missing; add a line '{name}: …' to the front matter"))
             continue
         if message := spec.check(front.meta[name], context):
-            problems.append(Problem(front.path, front.line(name), name, message))
+            problems.append(front.problem(name, message))
     return problems
 
 
@@ -446,7 +457,7 @@ def unknown_keys(front: FrontMatter) -> list[Problem]:
     """Keys nobody reads: usually a typo, reported as warnings."""
     known = FIELDS.keys() | PASSTHROUGH
     return [
-        Problem(front.path, front.line(key), str(key), _unknown_message(str(key), known))
+        front.problem(str(key), _unknown_message(str(key), known))
         for key in front.meta
         if key not in known
     ]
