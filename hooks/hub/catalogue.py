@@ -191,14 +191,14 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
     memo = {} if memo is None else memo
     uris = set(src_uris)
     authors, problems = read_authors(layout)
-    meta_files = [uri for uri in uris if layout.meta_file and posixpath.basename(uri) == layout.meta_file]
-    defaults, default_problems = _read_defaults(layout, meta_files, memo)
-    problems += default_problems
     context = frontmatter.Context(categories=frozenset(layout.categories), authors=frozenset(authors))
+    meta_files = [uri for uri in uris if layout.meta_file and posixpath.basename(uri) == layout.meta_file]
+    defaults, default_problems, default_warnings = _read_defaults(layout, meta_files, context, memo)
+    problems += default_problems
     articles = sorted(uri for uri in uris if layout.is_article(uri))
     owns = [_read(layout, uri, memo) for uri in articles]
     fronts = [_merged(own, uri, defaults) for own, uri in zip(owns, articles)]
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(default_warnings)
     records = []
     for uri, own, front in zip(articles, owns, fronts):
         found = frontmatter.validate(front, context)
@@ -237,10 +237,14 @@ def _read(layout: Layout, src_uri: str, memo: Memo) -> FrontMatter:
     return remembered[1]
 
 
-def _read_defaults(layout: Layout, meta_files: list[str], memo: Memo) -> tuple[list[tuple[str, FrontMatter]],
-                                                                                list[Problem]]:
-    """The ``.meta.yml`` files, outermost first, as the meta plugin applies them."""
-    found, problems = [], []
+def _read_defaults(layout: Layout, meta_files: list[str], context: frontmatter.Context,
+                   memo: Memo) -> tuple[list[tuple[str, FrontMatter]], list[Problem], list[Problem]]:
+    """The ``.meta.yml`` files, outermost first, as the meta plugin applies them, each checked on its own.
+
+    A file with errors is reported where they are written and not merged, so
+    its mistakes are not reported again in every article below it.
+    """
+    found, problems, warnings = [], [], []
     for uri in sorted(meta_files, key=lambda uri: (uri.count("/"), uri)):
         path = layout.docs / uri
         raw = path.read_bytes()
@@ -248,10 +252,12 @@ def _read_defaults(layout: Layout, meta_files: list[str], memo: Memo) -> tuple[l
         if remembered is None or remembered[0] != raw:
             remembered = memo[str(path)] = (raw, frontmatter.read_yaml_file(layout.shown(uri), raw))
         defaults = remembered[1]
-        problems += defaults.problems
-        if not defaults.problems:
+        errors = frontmatter.validate(defaults, context, complete=False)
+        problems += errors
+        warnings += frontmatter.unknown_keys(defaults)
+        if not errors:
             found.append((uri, defaults))
-    return found, problems
+    return found, problems, warnings
 
 
 def _merged(front: FrontMatter, src_uri: str, defaults: list[tuple[str, FrontMatter]]) -> FrontMatter:

@@ -435,8 +435,12 @@ FIELDS: dict[str, Field] = {
 PASSTHROUGH = frozenset({"links"})
 
 
-def validate(front: FrontMatter, context: Context) -> list[Problem]:
-    """Check *front* against :data:`FIELDS`; return errors (warnings come from :func:`unknown_keys`)."""
+def validate(front: FrontMatter, context: Context, complete: bool = True) -> list[Problem]:
+    """Check *front* against :data:`FIELDS`; return errors (warnings come from :func:`unknown_keys`).
+
+    A ``.meta.yml`` holds defaults, not a whole article: it is checked with
+    *complete* false, so only the keys it has are checked.
+    """
     problems = list(front.problems)
     if front.unreadable:
         return problems  # nothing more to check
@@ -445,7 +449,7 @@ def validate(front: FrontMatter, context: Context) -> list[Problem]:
         if name in unreadable:
             continue
         if name not in front.meta:
-            if spec.required:
+            if spec.required and complete:
                 problems.append(front.problem(name, f"is missing; add a line '{name}: …' to the front matter"))
             continue
         if message := spec.check(front.meta[name], context):
