@@ -75,7 +75,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import normalize_url
 
-from hub import mdcache
+from hub import mdcache, site
 
 log = logging.getLogger("mkdocs.hooks.speed")
 
@@ -390,8 +390,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         log.info("speed-ups off: written for mkdocs-material %s and mkdocs %s, found %s and %s", PINNED_MATERIAL,
                  PINNED_MKDOCS, material.__version__, mkdocs.__version__)
         return config
-    blog = config.plugins.get("material/blog")
-    if blog is not None and not _excerpts_in_toc(blog.config):
+    if not _excerpts_in_toc(site.blog(config).config):
         Excerpt.render = _render_excerpt
     _cache = _open_cache(config)
     if _cache is not None:
@@ -441,9 +440,9 @@ def on_startup(command: str, dirty: bool) -> None:
 @event_priority(-55)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Give the blog's list of posts a constant-time membership test; in a large preview, keep listings."""
-    blog = config.plugins.get("material/blog")
-    if blog is None or material.__version__ != PINNED_MATERIAL or not hasattr(blog, "blog"):
+    if material.__version__ != PINNED_MATERIAL:
         return files
+    blog = site.blog(config)
     blog.blog.posts = PostList(blog.blog.posts)
     if _dirty_serve and len(blog.blog.posts) > PREVIEW_FULL_REBUILD_LIMIT:
         for view in _views(blog.blog):
