@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from hub import newpost
+from hub import frontmatter, newpost
 
 
 @pytest.fixture
@@ -31,9 +31,31 @@ def test_creates_a_draft_with_pinned_slug_and_allowed_categories(repo: Path) -> 
         assert f"\n{line}\n" in text
 
 
-def test_created_article_builds_and_publishes_once_draft_is_removed(repo: Path, small_site) -> None:
+def test_the_untouched_template_cannot_be_published(repo: Path, small_site) -> None:
     text = newpost.create("Slik coacher du selgerne dine", repo).read_text(encoding="utf-8")
-    build = small_site({"artikler/posts/ny.md": text.replace("draft: true", "draft: false")})
+    build = small_site({"artikler/posts/ny.md": text.replace("draft: true\n", "")})
+    assert build.returncode != 0 and "Traceback" not in build.output
+    for line in ("docs/artikler/posts/ny.md:3: description: is still the example text from make new",
+                 "docs/artikler/posts/ny.md:6: authors: is empty", "docs/artikler/posts/ny.md:7: categories: is empty",
+                 "docs/artikler/posts/ny.md:13: text: 'Skriv første avsnitt her. Det vises i artikkeloversikten.' "
+                 "is still the example text", "docs/artikler/posts/ny.md:17: text: '## Første mellomtittel'",
+                 "docs/artikler/posts/ny.md:19: text: 'Resten av teksten.'"):
+        assert line in build.output, line
+    # As a draft, it builds: the preview shows it.
+    assert small_site({"artikler/posts/ny.md": text}).returncode == 0
+
+
+def test_created_article_builds_and_publishes_once_written(repo: Path, small_site) -> None:
+    # Dated yesterday: an article dated today goes live at 08:00 Oslo time.
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    text = newpost.create("Slik coacher du selgerne dine", repo, today=yesterday).read_text(encoding="utf-8")
+    written = (text.replace("draft: true\n", "").replace("authors: []", "authors: [kari]")
+               .replace("categories: []", "categories: [Coaching]")
+               .replace(frontmatter.PLACEHOLDER_DESCRIPTION, "Én fast samtale i uken.")
+               .replace(frontmatter.PLACEHOLDER_LINES[0], "Første avsnitt.")
+               .replace(frontmatter.PLACEHOLDER_LINES[1], "## Slik gjør du det")
+               .replace(frontmatter.PLACEHOLDER_LINES[2], "Mer tekst."))
+    build = small_site({"artikler/posts/ny.md": written})
     assert build.returncode == 0, build.output
     page = build.html("artikler/slik-coacher-du-selgerne-dine/index.html")
     assert page.css_first("h1").text().rstrip("¶").strip() == "Slik coacher du selgerne dine"

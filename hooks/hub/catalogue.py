@@ -201,7 +201,7 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
     warnings: list[Problem] = list(default_warnings)
     records = []
     for uri, own, front in zip(articles, owns, fronts):
-        found = frontmatter.validate(front, context)
+        found = frontmatter.validate(front, context) + frontmatter.placeholders(front)
         problems += found
         warnings += frontmatter.unknown_keys(front)
         if not found:

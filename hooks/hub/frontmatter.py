@@ -25,6 +25,12 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A description longer than this is cut off by search engines and link previews.
 DESCRIPTION_LIMIT = 160
 
+# What `make new` writes for staff to replace. An article that is not a draft
+# may keep none of it, nor the empty lists of authors and categories it starts with.
+PLACEHOLDER_DESCRIPTION = "Skriv en ingress på høyst 160 tegn: hva leseren lærer, og hvorfor det er nyttig."
+PLACEHOLDER_LINES = ("Skriv første avsnitt her. Det vises i artikkeloversikten.", "## Første mellomtittel",
+                     "Resten av teksten.")
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -455,6 +461,25 @@ def validate(front: FrontMatter, context: Context, complete: bool = True) -> lis
         if message := spec.check(front.meta[name], context):
             problems.append(front.problem(name, message))
     return problems
+
+
+def placeholders(front: FrontMatter) -> list[Problem]:
+    """What ``make new`` wrote and staff have not replaced yet, in an article that is no longer a draft."""
+    if front.unreadable or front.meta.get("draft") is True:
+        return []
+    keep = "; replace it, or keep 'draft: true' until the article is ready"
+    found = []
+    if front.meta.get("description") == PLACEHOLDER_DESCRIPTION:
+        found.append(front.problem("description", "is still the example text from make new" + keep))
+    for key in ("authors", "categories"):
+        if front.meta.get(key) == []:
+            found.append(front.problem(key, "is empty; name at least one, or keep 'draft: true' until the "
+                                       "article is ready"))
+    for offset, line in enumerate(front.body.splitlines()):
+        if line.strip() in PLACEHOLDER_LINES:
+            found.append(Problem(front.path, front.body_line + offset, "text",
+                                 f"{line.strip()!r} is still the example text from make new" + keep))
+    return found
 
 
 def unknown_keys(front: FrontMatter) -> list[Problem]:

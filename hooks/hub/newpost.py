@@ -20,7 +20,6 @@ from hub.slug import slugify
 
 REPO = site.REPO
 PREVIEW = "http://127.0.0.1:8000/artikler/{slug}/"
-DESCRIPTION_PLACEHOLDER = "Skriv en ingress på høyst 160 tegn: hva leseren lærer, og hvorfor det er nyttig."
 
 
 class Refused(Exception):
@@ -57,7 +56,7 @@ def _slug_owner(facts: site.Site, slug: str) -> str | None:
 def _render(title: str, slug: str, today: dt.date, categories: list[str]) -> str:
     front = yaml.safe_dump({
         "title": title,
-        "description": DESCRIPTION_PLACEHOLDER,
+        "description": frontmatter.PLACEHOLDER_DESCRIPTION,
         "date": today,
         "slug": slug,
         "authors": [],
@@ -71,10 +70,10 @@ def _render(title: str, slug: str, today: dt.date, categories: list[str]) -> str
         f"# Tillatte kategorier: {allowed}\n"
         "# Forfattere: id-er fra docs/artikler/.authors.yml. Fjern draft: true når artikkelen er klar.\n"
         "---\n\n"
-        "Skriv første avsnitt her. Det vises i artikkeloversikten.\n\n"
+        f"{frontmatter.PLACEHOLDER_LINES[0]}\n\n"
         "<!-- more -->\n\n"
-        "## Første mellomtittel\n\n"
-        "Resten av teksten.\n"
+        f"{frontmatter.PLACEHOLDER_LINES[1]}\n\n"
+        f"{frontmatter.PLACEHOLDER_LINES[2]}\n"
     )
 
 
