@@ -24,6 +24,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from hub.forms import BOOKING, NEWSLETTER
+
 from . import forms, staff, subscription, worker
 from .core import Inbox, current
 from .middleware import ErrorPages, SecurityHeaders
@@ -48,10 +50,11 @@ async def health(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/booking", forms.booking, methods=["POST"], name="booking"),
-    Route("/newsletter", forms.newsletter, methods=["POST"], name="newsletter"),
-    Route("/booking", forms.preflight, methods=["OPTIONS"]),
-    Route("/newsletter", forms.preflight, methods=["OPTIONS"]),
+    # The form endpoints' paths and names come from the declaration the site's forms are rendered from.
+    Route(BOOKING.path, forms.booking, methods=["POST"], name=BOOKING.kind),
+    Route(NEWSLETTER.path, forms.newsletter, methods=["POST"], name=NEWSLETTER.kind),
+    Route(BOOKING.path, forms.preflight, methods=["OPTIONS"]),
+    Route(NEWSLETTER.path, forms.preflight, methods=["OPTIONS"]),
     Route("/newsletter/confirm", subscription.confirm_page, methods=["GET"], name="confirm"),
     Route("/newsletter/confirm", subscription.confirm, methods=["POST"]),
     Route("/newsletter/unsubscribe", subscription.unsubscribe_page, methods=["GET"], name="unsubscribe"),

@@ -8,18 +8,21 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Router
 
+from hub.forms import origin
+
 from . import limits, messages, store, tokens
-from .settings import Settings, origin
+from .settings import Settings
 
 log = logging.getLogger("inbox")
 
@@ -43,8 +46,12 @@ def _format_time(moment: dt.datetime | None) -> str:
     return store.utc(moment).astimezone(OSLO).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
-_pages = Environment(loader=PackageLoader("inbox", "templates"), autoescape=select_autoescape(default=True),
-                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+# The inbox's own templates, then the site's overrides/ for the one form macro both render from
+# (partials/forms.html): the same name as in MkDocs' theme.
+SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "overrides"
+_pages = Environment(loader=ChoiceLoader([PackageLoader("inbox", "templates"), FileSystemLoader(SITE_TEMPLATES)]),
+                     autoescape=select_autoescape(default=True), undefined=StrictUndefined, trim_blocks=True,
+                     lstrip_blocks=True)
 _pages.filters["time"] = _format_time
 
 

@@ -14,21 +14,22 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from hub import forms
+
 from . import limits, mail, messages, store, validation
 from .core import Inbox, TooLarge, TooSlow, current, now, read_form, sent_origin, wants_json
 
 log = logging.getLogger("inbox.forms")
 
-THANKS = {"booking": "takk/", "newsletter": "sjekk-innboksen/"}
 CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 async def booking(request: Request) -> Response:
-    return await _submit(request, validation.BOOKING)
+    return await _submit(request, forms.BOOKING)
 
 
 async def newsletter(request: Request) -> Response:
-    return await _submit(request, validation.NEWSLETTER)
+    return await _submit(request, forms.NEWSLETTER)
 
 
 async def preflight(request: Request) -> Response:
@@ -40,7 +41,7 @@ async def preflight(request: Request) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-async def _submit(request: Request, form: validation.Form) -> Response:
+async def _submit(request: Request, form: forms.Form) -> Response:
     inbox = current(request)
     refused = await _refuse(inbox, request)
     if refused:
@@ -64,7 +65,7 @@ async def _submit(request: Request, form: validation.Form) -> Response:
     moment = now()
     token = validation.form_token(submission, moment.strftime("%Y%m%d%H"))
     # Committed before the answer: a 2xx/303 means the submission is on disk.
-    store_it = _store_booking if form is validation.BOOKING else _store_signup
+    store_it = _store_booking if form is forms.BOOKING else _store_signup
     if await store_it(inbox, submission, token, moment):
         inbox.wake.set()
     return _success(inbox, request, form)
@@ -120,19 +121,17 @@ def _cors(inbox: Inbox, request: Request) -> dict[str, str]:
     return {"access-control-allow-origin": sent, "vary": "Origin"} if sent == inbox.settings.site_origin else {}
 
 
-def _success(inbox: Inbox, request: Request, form: validation.Form) -> Response:
+def _success(inbox: Inbox, request: Request, form: forms.Form) -> Response:
     if wants_json(request):
-        return JSONResponse({"ok": True, "message": messages.SUCCESS[form.kind]}, headers=_cors(inbox, request))
-    return RedirectResponse(inbox.settings.site_url + THANKS[form.kind], status_code=303)
+        return JSONResponse({"ok": True, "message": form.success}, headers=_cors(inbox, request))
+    return RedirectResponse(inbox.settings.site_url + form.thanks, status_code=303)
 
 
 def _invalid(inbox: Inbox, request: Request, submission: validation.Submission) -> Response:
-    summary = messages.form_summary(len(submission.errors))
     if wants_json(request):
-        return JSONResponse({"ok": False, "message": summary, "errors": submission.errors}, status_code=422,
-                            headers=_cors(inbox, request))
-    return inbox.page("form.html", 422, kind=submission.form.kind, values=submission.values,
-                      errors=submission.errors, summary=summary)
+        return JSONResponse({"ok": False, "message": forms.summary(len(submission.errors)),
+                             "errors": submission.errors}, status_code=422, headers=_cors(inbox, request))
+    return inbox.page("form.html", 422, form=submission.form, values=submission.values, errors=submission.errors)
 
 
 def _problem(inbox: Inbox, request: Request, status: int, message: str) -> Response:

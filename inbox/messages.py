@@ -1,5 +1,9 @@
 """Every Norwegian text the inbox shows a visitor or a staff member, in one place.
 
+The forms' own texts (labels, messages by the fields, success, the error
+summary) are declared with the forms in ``hooks/hub/forms.py``, which the
+site renders from too.
+
 A page message is a title and a text, and optionally a link back (a route
 name for :meth:`inbox.core.Inbox.url_for`, or ``"site"`` for the site's
 front page, or ``"newsletter"`` for its newsletter page).
@@ -8,6 +12,8 @@ front page, or ``"newsletter"`` for its newsletter page).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from hub import forms
 
 
 @dataclass(frozen=True)
@@ -22,10 +28,6 @@ class Notice:
 
 # --- form answers ----------------------------------------------------------------
 
-SUCCESS = {
-    "booking": "Takk! Vi har mottatt forespørselen din og tar kontakt innen én arbeidsdag.",
-    "newsletter": "Sjekk innboksen din for å bekrefte. Vi har sendt deg en e-post med en lenke.",
-}
 FORM_REFUSED_TITLE = "Skjemaet ble ikke sendt"
 FORM_FOREIGN_ORIGIN = "Skjemaet må sendes fra nettstedet vårt."
 FORM_TOO_MANY = "Du har sendt mange skjemaer på kort tid. Vent et minutt og prøv igjen."
@@ -33,10 +35,6 @@ FORM_UNSUPPORTED = "Skjemaet ble sendt i et format vi ikke kan lese."
 FORM_TOO_LARGE = "Skjemaet er for stort. Korte ned meldingen og prøv igjen."
 FORM_UNREADABLE = "Skjemaet kunne ikke leses. Prøv igjen fra nettstedet."
 FORM_TOO_SLOW = "Skjemaet kom for sakte fram. Prøv igjen."
-
-
-def form_summary(count: int) -> str:
-    return ("Skjemaet har én feil." if count == 1 else f"Skjemaet har {count} feil.") + " Se meldingene ved feltene."
 
 
 # --- newsletter links ----------------------------------------------------------------
@@ -47,7 +45,7 @@ CONFIRM_BAD = Notice("Lenken virker ikke", "Lenken er ufullstendig eller endret.
                      "eller meld deg på nyhetsbrevet på nytt.", "newsletter")
 CONFIRM_GONE = Notice("Påmeldingen finnes ikke lenger", "Adressen er meldt av eller slettet. Meld deg på igjen "
                       "hvis du vil ha nyhetsbrevet.", "newsletter")
-CONFIRMED = Notice("Velkommen som abonnent!", "Takk for at du bekreftet. Du får neste nyhetsbrev fra Arctic Sales "
+CONFIRMED = Notice(forms.WELCOME, "Takk for at du bekreftet. Du får neste nyhetsbrev fra Arctic Sales "
                    "Development på e-post. Hver utgave har en lenke for å melde seg av.", "site", "Til artiklene")
 UNSUBSCRIBE_BAD = Notice("Lenken virker ikke", "Lenken er ufullstendig eller endret. Kopier hele lenken fra "
                          "e-posten.", "site")

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hub.forms import LOCAL_HOSTS, origin
+
 from .mail import Delivery
 
 # The repository's git-ignored data folder: the SQLite file, the secret key, mail in local preview.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-# The names of this machine: the inbox runs without a staff password only there, and a loopback
-# inbox answers to each of them (no outside DNS name can point a visitor's browser at them).
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+# The names of this machine (hub/forms.py), and ::1 as a Host header writes it: the inbox runs without a
+# staff password only there, and a loopback inbox answers to each of them (no outside DNS name can point a
+# visitor's browser at them).
+LOOPBACK = (*sorted(LOCAL_HOSTS), "[::1]")
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,6 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def with_slash(url: str) -> str:

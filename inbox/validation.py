@@ -1,9 +1,10 @@
 """What a visitor may submit, and the Norwegian message shown next to a field that is wrong. Pure.
 
-The rules mirror the HTML forms (overrides/partials/booking.html and
-newsletter.html): the same fields, the same length limits and the same
-messages, so a reader sees one wording whether the browser, the site's script
-or this server catches the mistake.
+The fields, their limits, which are required and their messages come from the
+one declaration the site's forms are rendered from (``hooks/hub/forms.py``),
+so a reader sees one wording whether the browser, the site's script or this
+server catches the mistake. What is checked here besides: the shape of an
+e-mail address and a phone number, and the hidden fields.
 """
 
 from __future__ import annotations
@@ -15,11 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import idna
-
-# The invisible bot trap in every form (overrides/partials/form-trap.html).
-HONEYPOT = "website"
-
-EMAIL_ERROR = "Skriv inn en gyldig e-postadresse, for eksempel navn@firma.no."
+from hub.forms import BOOKING, EMAIL_ERROR, NEWSLETTER, Form  # noqa: F401 - the two forms, for validate()
 # Mail servers take æ, ø and å before the @ only with SMTPUTF8, which many do not offer.
 LOCAL_PART_ERROR = ("Delen før @ kan bare ha bokstavene a–z (ikke æ, ø eller å), sifre og tegn som . - _ +. "
                     "Skriv den som i e-postprogrammet ditt.")
@@ -35,40 +32,6 @@ PAGE = re.compile(r"(?:[a-z0-9][a-z0-9_-]*/){0,10}")  # a page's path on the sit
 # visible on purpose in a name or a message, and able to hide a formula or spoof text.
 _INVISIBLE = frozenset({"Cc", "Cf"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One form field: its limit, whether it is required, and what to say when it is wrong."""
-
-    name: str
-    label: str
-    max_length: int
-    required: bool = False
-    multiline: bool = False
-    missing: str = ""
-
-
-@dataclass(frozen=True)
-class Form:
-    """A form the inbox accepts: its fields and the message for a missing consent."""
-
-    kind: str
-    fields: tuple[Field, ...]
-    consent_error: str
-
-
-BOOKING = Form("booking", (
-    Field("name", "Navnet", 200, required=True, missing="Skriv inn navnet ditt."),
-    Field("company", "Firmanavnet", 200),
-    Field("email", "E-postadressen", 254, required=True, missing=EMAIL_ERROR),
-    Field("phone", "Telefonnummeret", 40),
-    Field("message", "Meldingen", 4000, multiline=True),
-), consent_error="Du må samtykke for at vi kan kontakte deg.")
-
-NEWSLETTER = Form("newsletter", (
-    Field("email", "E-postadressen", 254, required=True, missing=EMAIL_ERROR),
-), consent_error="Du må krysse av for at vi kan sende deg nyhetsbrevet.")
 
 
 @dataclass
@@ -165,27 +128,26 @@ def validate(form: Form, raw: Mapping[str, Sequence[str]]) -> Submission:
     errors: dict[str, str] = {}
     for spec in form.fields:
         value = clean(_first(raw, spec.name), spec.multiline)
-        values[spec.name] = value
+        if spec.control != "checkbox":  # a tick is checked, not kept
+            values[spec.name] = value
         if not value:
             if spec.required:
                 errors[spec.name] = spec.missing
-        elif len(value) > spec.max_length:
-            errors[spec.name] = f"{spec.label} kan være høyst {spec.max_length} tegn (nå {len(value)})."
-    if "email" in values and values["email"] and "email" not in errors:
+        elif spec.max_length and len(value) > spec.max_length:
+            errors[spec.name] = spec.too_long(len(value))
+    if values.get("email") and "email" not in errors:
         values["email"] = normalise_email(values["email"])
         if message := email_error(values["email"]):
             errors["email"] = message
     if values.get("phone") and "phone" not in errors and not PHONE.fullmatch(values["phone"]):
-        errors["phone"] = "Skriv telefonnummeret med sifre, for eksempel +47 912 34 567."
-    if not clean(_first(raw, "consent")):
-        errors["consent"] = form.consent_error
+        errors["phone"] = form.field("phone").invalid
     article = clean(_first(raw, "article")).lower()
     values["article"] = article if SLUG.fullmatch(article) else ""
     page = clean(_first(raw, "page")).lower()
     values["page"] = page if len(page) <= 300 and PAGE.fullmatch(page) else ""
     token = clean(_first(raw, "form_token"))
     values["form_token"] = token if TOKEN.fullmatch(token) else ""
-    trapped = bool(clean(_first(raw, HONEYPOT)))
+    trapped = bool(clean(_first(raw, form.honeypot)))
     return Submission(form, values, {} if trapped else errors, trapped)
 
 

@@ -180,7 +180,7 @@ def test_newsletter_delivers_exactly_the_expected_fields(context, embed_site, en
     subscribe(page)
     status = page.locator("section.hub-cta--newsletter [data-hub-status]")
     status.wait_for()
-    assert status.inner_text() == "Sjekk innboksen din for å bekrefte"
+    assert status.inner_text() == "Sjekk innboksen din for å bekrefte. Vi har sendt deg en e-post med en lenke."
     [(path, fields)] = endpoint.received
     [token] = fields.pop("form_token")
     assert re.fullmatch(r"[0-9a-f-]{36}", token)  # one per form view: a resend is stored once

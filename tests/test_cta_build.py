@@ -113,6 +113,10 @@ def test_newsletter_form_uses_the_providers_fields(small_site, provider, email, 
     ({"consent": {"cookies": {"booking": {"name": "Booking", "checked": True}}}},
      "mkdocs.yml: extra.consent.cookies.booking.checked: must be false"),
     ({"consent": {"cookies": {}}}, "mkdocs.yml: extra.consent.cookies.booking: is missing"),
+    # An unknown key is a warning, so --strict fails on a typo.
+    ({"newsletter": {"provider": "generic", "url": NEWSLETTER_URLS["generic"], "dobbel_optin": False}},
+     "mkdocs.yml: extra.newsletter.dobbel_optin: er ikke en kjent innstilling og blir ikke brukt; "
+     "bruk provider, url, double_opt_in"),
 ])
 def test_bad_settings_fail_naming_key_and_value(small_site, settings: dict, message: str) -> None:
     build = small_site(ARTICLE, extra={**extra(), **settings})

@@ -1,4 +1,4 @@
-"""Unit tests for hub/cta.py and hub/headers.py: providers, URLs, settings and the CSP."""
+"""Unit tests for hub/cta.py and hub/headers.py, and the settings schemas in hooks/cta.py: providers, URLs, CSP."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import base64
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
+import logging
 
+import pytest
+from mkdocs.exceptions import ConfigurationError
+
+import cta as hook  # hooks/cta.py: the Config schemas of extra.inbox, extra.booking and extra.newsletter
 from hub import cta, headers
 
 BOOKING_URLS = {
@@ -18,6 +22,14 @@ BOOKING_URLS = {
     "google": "https://calendar.google.com/calendar/appointments/schedules/AcZssZ0abc",
     "form": "https://skjema.arcticsales.no/booking",
 }
+def load_booking(raw: object, inbox: str | None = None) -> cta.BookingSettings:
+    return hook.load_settings({"booking": raw, "inbox": inbox}).booking
+
+
+def load_newsletter(raw: object, inbox: str | None = None) -> cta.NewsletterSettings:
+    return hook.load_settings({"newsletter": raw, "inbox": inbox}).newsletter
+
+
 NEWSLETTER_URLS = {
     "mailchimp": "https://arcticsales.us21.list-manage.com/subscribe/post?u=8f2b6c1d4e&id=7c4e1a9b2d",
     "brevo": "https://a1b2c3.sibforms.com/serve/MUIFAbc",
@@ -30,7 +42,7 @@ NEWSLETTER_URLS = {
 
 @pytest.mark.parametrize("provider", sorted(set(cta.BOOKING) - {"inbox"}))
 def test_every_booking_provider_loads_and_builds_urls(provider: str) -> None:
-    settings = cta.load_booking({"provider": provider, "url": BOOKING_URLS[provider]})
+    settings = load_booking({"provider": provider, "url": BOOKING_URLS[provider]})
     page = urlsplit(settings.page_url("motebooking-pa-telefon"))
     query = parse_qs(page.query)
     if settings.spec.utm:
@@ -44,7 +56,7 @@ def test_every_booking_provider_loads_and_builds_urls(provider: str) -> None:
 
 
 def test_calendly_embed_names_our_domain() -> None:
-    settings = cta.load_booking({"provider": "calendly", "url": BOOKING_URLS["calendly"]})
+    settings = load_booking({"provider": "calendly", "url": BOOKING_URLS["calendly"]})
     assert parse_qs(urlsplit(settings.embed_url("x", "www.arcticsales.no")).query)["embed_domain"] == [
         "www.arcticsales.no"]
 
@@ -58,15 +70,16 @@ def test_calendly_embed_names_our_domain() -> None:
     ("generic", "email", "article", "website", ()),
 ])
 def test_newsletter_providers_use_their_real_fields(provider, email, source, trap, hidden) -> None:
-    settings = cta.load_newsletter({"provider": provider, "url": NEWSLETTER_URLS[provider]})
+    settings = load_newsletter({"provider": provider, "url": NEWSLETTER_URLS[provider]})
     assert (settings.spec.email_field, settings.spec.source_field, settings.honeypot, settings.spec.hidden) == (
         email, source, trap, hidden)
 
 
 def test_inbox_providers_post_to_the_inbox_address() -> None:
-    inbox = cta.load_inbox("http://127.0.0.1:8001/")
-    booking = cta.load_booking({"provider": "inbox"}, inbox)
-    newsletter = cta.load_newsletter({"provider": "inbox"}, inbox)
+    settings = hook.load_settings({"inbox": "http://127.0.0.1:8001/", "booking": {"provider": "inbox"},
+                                   "newsletter": {"provider": "inbox"}})
+    booking, newsletter = settings.booking, settings.newsletter
+    assert settings.inbox == "http://127.0.0.1:8001"
     assert (booking.url, newsletter.url) == ("http://127.0.0.1:8001/booking", "http://127.0.0.1:8001/newsletter")
     assert not booking.spec.embeddable and newsletter.scripted and newsletter.double_opt_in
     policy = headers.outside_origins(booking, newsletter)
@@ -81,10 +94,10 @@ def test_inbox_providers_post_to_the_inbox_address() -> None:
      "newsletter.double_opt_in: the inbox always asks subscribers to confirm by email"),
 ])
 def test_inbox_provider_settings_fail_naming_the_key(inbox, block, raw, message) -> None:
-    load = cta.load_booking if block == "booking" else cta.load_newsletter
-    with pytest.raises(cta.SettingError) as error:
+    load = load_booking if block == "booking" else load_newsletter
+    with pytest.raises(ConfigurationError) as error:
         load(raw, inbox)
-    assert str(error.value).startswith(message)
+    assert str(error.value).startswith(f"mkdocs.yml: extra.{message}")
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -93,15 +106,15 @@ def test_inbox_provider_settings_fail_naming_the_key(inbox, block, raw, message)
     ("", "is missing"),
 ])
 def test_inbox_address_must_be_https_or_local(raw: str, message: str) -> None:
-    with pytest.raises(cta.SettingError, match=message):
-        cta.load_inbox(raw)
+    with pytest.raises(ConfigurationError, match=f"^mkdocs.yml: extra.inbox: .*{message}"):
+        hook.load_settings({"inbox": raw})
 
 
 def test_success_message_follows_double_opt_in() -> None:
     url = NEWSLETTER_URLS["generic"]
-    assert cta.load_newsletter({"provider": "generic", "url": url}).success_message == \
-        "Sjekk innboksen din for å bekrefte"
-    assert cta.load_newsletter({"provider": "generic", "url": url, "double_opt_in": False}).success_message == \
+    assert load_newsletter({"provider": "generic", "url": url}).success_message == \
+        "Sjekk innboksen din for å bekrefte. Vi har sendt deg en e-post med en lenke."
+    assert load_newsletter({"provider": "generic", "url": url, "double_opt_in": False}).success_message == \
         "Velkommen som abonnent!"
 
 
@@ -119,14 +132,29 @@ def test_success_message_follows_double_opt_in() -> None:
      "to Calendly; use calendly.com"),
     ({"provider": "hubspot", "url": "https://user:pw@meetings.hubspot.com/x"}, "must not contain a user name"),
     ({"provider": "calendly"}, "booking.url: is missing"),
-    ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": {"kilde": "x"}},
-     "booking.utm.kilde: is not a known setting"),
-    ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "farge": "blå"}, "booking.farge: is not a known"),
+    ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": {"source": " "}},
+     "booking.utm.source: must be a non-empty text"),
+    ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": "kilde"},
+     "booking.utm: must be a mapping with source, medium, campaign"),
+    ("calendly", "booking: must be a mapping with provider, url, utm"),
 ])
 def test_bad_booking_settings_name_key_and_value(raw: dict, message: str) -> None:
-    with pytest.raises(cta.SettingError) as caught:
-        cta.load_booking(raw)
-    assert message in str(caught.value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_booking(raw)
+    assert message in str(caught.value) and str(caught.value).startswith("mkdocs.yml: extra.booking")
+
+
+def test_unknown_settings_are_warnings_naming_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    raw = {"provider": "calendly", "url": BOOKING_URLS["calendly"], "farge": "blå", "utm": {"kilde": "x"}}
+    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.cta"):
+        settings = load_booking(raw)
+    assert settings.utm == cta.Utm()
+    assert [(record.name, record.getMessage()) for record in caplog.records] == [
+        ("mkdocs.hooks.cta", "mkdocs.yml: extra.booking.utm.kilde: er ikke en kjent innstilling og blir ikke brukt; "
+                             "bruk source, medium, campaign"),
+        ("mkdocs.hooks.cta", "mkdocs.yml: extra.booking.farge: er ikke en kjent innstilling og blir ikke brukt; "
+                             "bruk provider, url, utm"),
+    ]
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -140,14 +168,15 @@ def test_bad_booking_settings_name_key_and_value(raw: dict, message: str) -> Non
      "newsletter.double_opt_in: 'ja' must be true or false"),
 ])
 def test_bad_newsletter_settings_name_key_and_value(raw: dict, message: str) -> None:
-    with pytest.raises(cta.SettingError) as caught:
-        cta.load_newsletter(raw)
-    assert message in str(caught.value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_newsletter(raw)
+    assert message in str(caught.value) and str(caught.value).startswith("mkdocs.yml: extra.newsletter.")
 
 
-@pytest.mark.parametrize("url", ["http://localhost:8001/booking", "http://127.0.0.1:8001/booking"])
+@pytest.mark.parametrize("url", ["http://localhost:8001/booking", "http://127.0.0.1:8001/booking",
+                                 "http://[::1]:8001/booking"])
 def test_plain_http_is_allowed_for_local_development(url: str) -> None:
-    assert cta.load_booking({"provider": "form", "url": url}).url == url
+    assert load_booking({"provider": "form", "url": url}).url == url
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -176,8 +205,8 @@ def test_front_matter_typos_are_errors(value, message: str) -> None:
 
 
 def test_csp_allows_exactly_the_configured_hosts() -> None:
-    booking = cta.load_booking({"provider": "calendly", "url": BOOKING_URLS["calendly"]})
-    newsletter = cta.load_newsletter({"provider": "mailchimp", "url": NEWSLETTER_URLS["mailchimp"]})
+    booking = load_booking({"provider": "calendly", "url": BOOKING_URLS["calendly"]})
+    newsletter = load_newsletter({"provider": "mailchimp", "url": NEWSLETTER_URLS["mailchimp"]})
     policy = dict(part.split(" ", 1) for part in
                   headers.content_security_policy(booking, newsletter, ["'sha256-abc='"]).split("; "))
     assert policy["frame-src"] == "https://calendly.com"
@@ -188,8 +217,8 @@ def test_csp_allows_exactly_the_configured_hosts() -> None:
 
 
 def test_csp_for_our_own_form_endpoints() -> None:
-    booking = cta.load_booking({"provider": "form", "url": "https://inbox.arcticsales.no/booking"})
-    newsletter = cta.load_newsletter({"provider": "generic", "url": "https://inbox.arcticsales.no/nyhetsbrev"})
+    booking = load_booking({"provider": "form", "url": "https://inbox.arcticsales.no/booking"})
+    newsletter = load_newsletter({"provider": "generic", "url": "https://inbox.arcticsales.no/nyhetsbrev"})
     policy = dict(part.split(" ", 1) for part in headers.content_security_policy(booking, newsletter, []).split("; "))
     assert policy["frame-src"] == "'none'"
     assert policy["form-action"] == "'self' https://inbox.arcticsales.no"

@@ -193,7 +193,7 @@ def test_every_validation_rule_answers_json_next_to_the_field(inbox, form, chang
     response = inbox.post(f"/{form}", data=data, headers=JSON)
     assert response.status_code == 422
     assert response.json()["errors"] == {field: message}
-    assert response.json()["message"] == "Skjemaet har én feil. Se meldingene ved feltene."
+    assert response.json()["message"] == "Skjemaet har én feil. Se meldingen ved feltet."
     assert store.count_leads(inbox.inbox.engine) == 0
 
 
@@ -204,14 +204,14 @@ def test_without_javascript_the_form_comes_back_with_messages_by_the_fields(inbo
     page = HTMLParser(response.text)
     assert page.css_first("html").attributes["lang"] == "nb"
     assert page.css_first("[role=alert]").text(strip=True) == "Skjemaet har 2 feil. Se meldingene ved feltene."
-    email = page.css_first("input#email")
+    email = page.css_first("input#booking-email")
     assert email.attributes["aria-invalid"] == "true" and email.attributes["value"] == "kari@"
     assert page.css_first(f"#{email.attributes['aria-describedby']}").text() == (
         "Skriv inn en gyldig e-postadresse, for eksempel navn@firma.no.")
-    assert page.css_first("#consent-error").text() == "Du må samtykke for at vi kan kontakte deg."
-    assert page.css_first("input#name").attributes["value"] == 'Kari "K" <Nordmann>'  # kept, and escaped
-    assert page.css_first("textarea#message").text() == BOOKING["message"]
-    assert page.css_first("label[for=consent] a").attributes["href"] == SITE + "personvern/"
+    assert page.css_first("#booking-consent-error").text() == "Du må samtykke for at vi kan kontakte deg."
+    assert page.css_first("input#booking-name").attributes["value"] == 'Kari "K" <Nordmann>'  # kept, and escaped
+    assert page.css_first("textarea#booking-message").text() == BOOKING["message"]
+    assert page.css_first("label[for=booking-consent] a").attributes["href"] == SITE + "personvern/"
     assert {node.attributes["name"]: node.attributes["value"] for node in page.css("input[type=hidden]")} == {
         "article": "coaching-i-praksis", "page": "artikler/coaching-i-praksis/", "form_token": "tok-booking-001"}
     fixed = inbox.post("/booking", data={**BOOKING}, headers={"origin": INBOX})  # sent again from that page

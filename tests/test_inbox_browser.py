@@ -130,10 +130,10 @@ def test_without_javascript_the_forms_post_and_land_on_the_thank_you_pages(brows
         booking.get_by_label("E-post", exact=True).fill("uten@skript")  # the browser's own check passes it; ours does not
         booking.get_by_label(re.compile("Jeg samtykker")).check()
         booking.get_by_role("button", name="Send forespørsel").click()
-        expect(page.get_by_role("alert")).to_have_text("Skjemaet har én feil. Se meldingene ved feltene.")
+        expect(page.get_by_role("alert")).to_have_text("Skjemaet har én feil. Se meldingen ved feltet.")
         field = page.get_by_label("E-post", exact=True)
         expect(field).to_have_attribute("aria-invalid", "true")
-        expect(page.locator("#email-error")).to_have_text(
+        expect(page.locator("#booking-email-error")).to_have_text(
             "Skriv inn en gyldig e-postadresse, for eksempel navn@firma.no.")
         expect(page.get_by_label("Navn")).to_have_value("Uten Skript")
         field.fill("uten@skript.no")
@@ -165,7 +165,7 @@ def test_axe_finds_no_serious_violations_on_the_inbox_pages(browser, running) ->
         with page.expect_navigation():
             page.evaluate("document.querySelector('section.hub-cta--booking form').submit()")
         expect(page).to_have_url(f"{running['inbox']}/booking")
-        expect(page.locator("#email-error")).to_be_visible()
+        expect(page.locator("#booking-email-error")).to_be_visible()
         pages = {"skjema med feil": None, "innlogging": f"{running['inbox']}/staff/login"}
         for name, url in pages.items():
             if url:

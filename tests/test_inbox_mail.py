@@ -116,7 +116,7 @@ def test_an_encoded_word_in_the_email_field_is_a_norwegian_422(inbox, mailbox, f
     assert response.status_code == 422
     assert response.json()["errors"] == {"email": validation.EMAIL_ERROR}
     page = inbox.post(f"/{form}", data=data)
-    assert page.status_code == 422 and validation.EMAIL_ERROR in HTMLParser(page.text).css_first("#email-error").text()
+    assert page.status_code == 422 and validation.EMAIL_ERROR in HTMLParser(page.text).css_first(f"#{form}-email-error").text()
     assert store.count_leads(inbox.inbox.engine) == 0 and outbox_rows(inbox.inbox.engine) == []
 
 

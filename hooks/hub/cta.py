@@ -2,9 +2,11 @@
 
 Every provider is data: the hosts its URLs may live on, how its embed URL is
 made, whether it keeps UTM parameters, and (for newsletters) the real field
-names and bot trap of its embedded forms. The hook validates ``extra.booking``
-and ``extra.newsletter`` against this registry before the build, and the
-Content-Security-Policy is derived from the same hosts.
+names and bot trap of its embedded forms. The hook declares ``extra.inbox``,
+``extra.booking`` and ``extra.newsletter`` as ``mkdocs.config.base.Config``
+schemas whose options call the checks below (each raises ValueError with the
+message for the key), and the Content-Security-Policy is derived from the
+same hosts. Our own forms' fields are declared in ``hub/forms.py``.
 """
 
 from __future__ import annotations
@@ -13,16 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Hosts allowed over plain http, for local development only.
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
-
-
-class SettingError(ValueError):
-    """A bad setting: *key* is the dotted key under ``extra``, the message says what to do."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
-        self.key = key
+from hub import forms
+from hub.forms import LOCAL_HOSTS
 
 
 # -----------------------------------------------------------------------------
@@ -40,6 +34,7 @@ class Booking:
     utm: bool                       # the provider keeps utm_* parameters on the booking
     embed_params: tuple[tuple[str, str], ...] = ()  # added to the iframe URL only
     embeddable: bool = True         # False: a plain HTML form instead of an iframe
+    path_check: Callable[[str], str | None] = lambda path: None
 
 
 @dataclass(frozen=True)
@@ -52,8 +47,7 @@ class Newsletter:
     email_field: str
     source_field: str                               # carries the article slug
     hidden: tuple[tuple[str, str], ...] = ()        # fixed hidden fields the provider expects
-    honeypot: Callable[[str], str] = lambda url: "website"  # bot trap field name, from the action URL
-    provider_checks_honeypot: bool = False          # else only our script drops filled traps
+    honeypot: Callable[[str], str] = lambda url: forms.HONEYPOT  # bot trap field name, from the action URL
     path_check: Callable[[str], str | None] = lambda path: None
 
 
@@ -96,10 +90,10 @@ BOOKING: dict[str, Booking] = {
 NEWSLETTER: dict[str, Newsletter] = {
     "mailchimp": Newsletter("Mailchimp", (".list-manage.com",), "https://us21.list-manage.com/subscribe/post?u=…&id=…",
                             email_field="EMAIL", source_field="SOURCE", honeypot=_mailchimp_honeypot,
-                            provider_checks_honeypot=True, path_check=_mailchimp_path),
+                            path_check=_mailchimp_path),
     "brevo": Newsletter("Brevo", (".sibforms.com",), "https://abc123.sibforms.com/serve/MUIF…",
                         email_field="EMAIL", source_field="SOURCE", hidden=(("locale", "no"), ("html_type", "simple")),
-                        honeypot=lambda url: "email_address_check", provider_checks_honeypot=True,
+                        honeypot=lambda url: "email_address_check",
                         path_check=_path_prefix("/serve/", "https://abc123.sibforms.com/serve/MUIF…")),
     "mailerlite": Newsletter("MailerLite", ("assets.mailerlite.com",),
                              "https://assets.mailerlite.com/jsonp/123456/forms/987654321/subscribe",
@@ -121,7 +115,6 @@ NEWSLETTER: dict[str, Newsletter] = {
 
 # Providers whose endpoint is ours: it answers the site's script with JSON and keeps a form token.
 SCRIPTED = frozenset({"generic", "inbox"})
-INBOX_PATHS = {"booking": "/booking", "newsletter": "/newsletter"}
 
 
 # -----------------------------------------------------------------------------
@@ -183,7 +176,7 @@ class NewsletterSettings:
 
     @property
     def success_message(self) -> str:
-        return "Sjekk innboksen din for å bekrefte" if self.double_opt_in else "Velkommen som abonnent!"
+        return forms.NEWSLETTER.success if self.double_opt_in else forms.WELCOME
 
 
 def _with_params(url: str, params: Mapping[str, str]) -> str:
@@ -192,98 +185,59 @@ def _with_params(url: str, params: Mapping[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query + list(params.items()))))
 
 
-def check_url(key: str, url: object, hosts: tuple[str, ...], provider: str) -> str:
-    """An https URL on one of *hosts* (any host when empty); http only for localhost."""
+def check_url(url: object, hosts: tuple[str, ...], provider: str) -> str:
+    """An https URL on one of *hosts* (any host when empty); http only for this machine's names."""
     if not isinstance(url, str) or not url.strip():
-        raise SettingError(key, "is missing; give the full https:// address")
+        raise ValueError("is missing; give the full https:// address")
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # an unclosed [ in the host
+        raise ValueError(f"{url!r} kan ikke leses som en adresse; skriv hele https://-adressen") from None
     scheme = parts.scheme.lower()
     if scheme in {"javascript", "data", "vbscript", "file"}:
-        raise SettingError(key, f"{url!r} uses {scheme}:, which is never allowed; give an https:// address")
-    host = (parts.hostname or "").lower()
+        raise ValueError(f"{url!r} uses {scheme}:, which is never allowed; give an https:// address")
     if scheme == "http" and host in LOCAL_HOSTS:
         return url
     if scheme != "https" or not host:
-        raise SettingError(key, f"{url!r} is not an https:// address (http:// is allowed only for localhost "
-                                "and 127.0.0.1, in development)")
+        raise ValueError(f"{url!r} is not an https:// address (http:// is allowed only for localhost, "
+                         "127.0.0.1 and ::1, in development)")
     if parts.username or parts.password:
-        raise SettingError(key, f"{url!r} must not contain a user name or password")
+        raise ValueError(f"{url!r} must not contain a user name or password")
     if hosts and not any(host == allowed or (allowed.startswith(".") and host.endswith(allowed))
                          for allowed in hosts):
         wanted = ", ".join(allowed.lstrip(".") for allowed in hosts)
-        raise SettingError(key, f"{url!r}: the host {host!r} does not belong to {provider}; use {wanted}")
+        raise ValueError(f"{url!r}: the host {host!r} does not belong to {provider}; use {wanted}")
     return url
 
 
-def _provider(key: str, value: object, registry: Mapping[str, object]) -> str:
-    if value not in registry:
-        raise SettingError(key, f"{value!r} is not a known provider; choose one of: {', '.join(registry)}")
-    return str(value)
-
-
-def _mapping(key: str, value: object, allowed: set[str]) -> dict:
-    if not isinstance(value, dict):
-        raise SettingError(key, "must be a mapping")
-    unknown = sorted(set(map(str, value)) - allowed)
-    if unknown:
-        raise SettingError(f"{key}.{unknown[0]}", f"is not a known setting; use {', '.join(sorted(allowed))}")
+def check_provider(value: object, registry: Mapping[str, object]) -> str:
+    """A provider's name from *registry*."""
+    if not isinstance(value, str) or value not in registry:
+        raise ValueError(f"{value!r} is not a known provider; choose one of: {', '.join(registry)}")
     return value
 
 
-def load_inbox(raw: object) -> str | None:
-    """``extra.inbox``: the lead inbox's address, without a trailing slash (None when not set)."""
-    if raw is None:
-        return None
-    return check_url("inbox", raw, (), "the inbox").rstrip("/")
-
-
-def _inbox_url(block: str, raw: dict, inbox: str | None) -> str:
-    if "url" in raw:
-        raise SettingError(f"{block}.url", "is not used with provider inbox: the address comes from extra.inbox")
-    if inbox is None:
-        raise SettingError("inbox", f"is missing; {block}.provider inbox needs the inbox's address, "
-                                    "for example inbox: http://127.0.0.1:8001")
-    return inbox + INBOX_PATHS[block]
-
-
-def load_booking(raw: object, inbox: str | None = None) -> BookingSettings:
-    """``extra.booking`` → settings, or :class:`SettingError` naming the key."""
-    raw = _mapping("booking", raw, {"provider", "url", "utm"})
-    provider = _provider("booking.provider", raw.get("provider"), BOOKING)
-    spec = BOOKING[provider]
-    url = (_inbox_url("booking", raw, inbox) if provider == "inbox"
-           else check_url("booking.url", raw.get("url"), spec.hosts, spec.label))
-    utm = _mapping("booking.utm", raw.get("utm", {}), {"source", "medium", "campaign"})
-    for name, value in utm.items():
-        if not isinstance(value, str) or not value.strip():
-            raise SettingError(f"booking.utm.{name}", "must be a non-empty text")
-    return BookingSettings(provider, url, Utm(**utm))
-
-
-def load_newsletter(raw: object, inbox: str | None = None) -> NewsletterSettings:
-    """``extra.newsletter`` → settings, or :class:`SettingError` naming the key."""
-    raw = _mapping("newsletter", raw, {"provider", "url", "double_opt_in"})
-    provider = _provider("newsletter.provider", raw.get("provider"), NEWSLETTER)
-    spec = NEWSLETTER[provider]
+def check_provider_url(provider: str, url: object, registry: Mapping[str, Booking | Newsletter]) -> str | None:
+    """The provider's address, checked against its hosts and path; None for our inbox, which has none of its own."""
     if provider == "inbox":
-        url = _inbox_url("newsletter", raw, inbox)
-    else:
-        url = check_url("newsletter.url", raw.get("url"), spec.hosts, spec.label)
-        if problem := spec.path_check(url):
-            raise SettingError("newsletter.url", f"{url!r} {problem}")
-    double = raw.get("double_opt_in", True)
-    if not isinstance(double, bool):
-        raise SettingError("newsletter.double_opt_in", f"{double!r} must be true or false")
-    if provider == "inbox" and not double:
-        raise SettingError("newsletter.double_opt_in", "the inbox always asks subscribers to confirm by email; "
-                                                       "remove the setting or set it to true")
-    return NewsletterSettings(provider, url, double)
+        if url is not None:
+            raise ValueError("is not used with provider inbox: the address comes from extra.inbox")
+        return None
+    spec = registry[provider]
+    url = check_url(url, spec.hosts, spec.label)
+    if problem := spec.path_check(url):
+        raise ValueError(f"{url!r} {problem}")
+    return url
 
 
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def inbox_url(block: str, inbox: str | None) -> str:
+    """Where *block*'s form posts with provider inbox: the inbox's address and the form's path."""
+    if inbox is None:
+        raise ValueError(f"is missing; {block}.provider inbox needs the inbox's address, "
+                         "for example inbox: http://127.0.0.1:8001")
+    return inbox.rstrip("/") + forms.FORMS[block].path
 
 
 # -----------------------------------------------------------------------------
@@ -294,12 +248,12 @@ BLOCKS = ("booking", "newsletter")
 TEXTS = ("heading", "pitch")
 DEFAULT_TEXTS = {
     "booking": {
-        "heading": "Gratis konsultasjon – Book et møte",
+        "heading": forms.BOOKING.heading,
         "pitch": "Vil du ha en ærlig vurdering av salgsteamet ditt? På 30 minutter får du to–tre konkrete "
                  "forslag du kan bruke med en gang, uten forpliktelser.",
     },
     "newsletter": {
-        "heading": "Nyhetsbrev",
+        "heading": forms.NEWSLETTER.heading,
         "pitch": "Én e-post i måneden med nye artikler om salgsledelse og et verktøy du kan bruke i neste "
                  "teammøte. Du kan melde deg av når som helst.",
     },

@@ -14,7 +14,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from hub.cta import BookingSettings, NewsletterSettings, origin
+from hub.cta import BookingSettings, NewsletterSettings
+from hub.forms import origin
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _DATA_TYPE = re.compile(r"""\btype=["']?(application/(ld\+)?json)""", re.IGNORECASE)

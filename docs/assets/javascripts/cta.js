@@ -8,12 +8,12 @@
  *   each field and announced, the button is disabled while sending (one click
  *   sends once), our own endpoints are posted with fetch, and a failure keeps
  *   what the visitor typed and says so in Norwegian.
+ * - Every text comes from the form's data-* attributes, which
+ *   overrides/partials/forms.html fills from hooks/hub/forms.py: the site and
+ *   the inbox say the same thing in the same words.
  */
 (function () {
   "use strict";
-
-  var FAILED = "Noe gikk galt, og skjemaet ble ikke sendt. Det du skrev er tatt vare på. " +
-    "Prøv igjen om litt, eller send e-post til kontakt@arcticsales.no.";
 
   function bookingConsented() {
     try {
@@ -77,8 +77,8 @@
       errorFor(error.field).textContent = error.message;
     });
     form.querySelector("[data-hub-errors]").textContent = errors.length === 1
-      ? "Skjemaet har én feil: " + errors[0].message
-      : "Skjemaet har " + errors.length + " feil. Se meldingene ved feltene.";
+      ? form.getAttribute("data-summary-one")
+      : form.getAttribute("data-summary-many").replace("{count}", String(errors.length));
     errors[0].field.focus();
   }
 
@@ -86,7 +86,7 @@
     return Array.prototype.filter.call(form.elements, function (field) {
       return field.willValidate && !field.matches("[data-hub-trap]") && !field.checkValidity();
     }).map(function (field) {
-      return { field: field, message: field.getAttribute("data-error") || "Sjekk dette feltet." };
+      return { field: field, message: field.getAttribute("data-error") || form.getAttribute("data-field-error") };
     });
   }
 
@@ -129,11 +129,11 @@
         done();
         if (errors.length) showErrors(form, errors);
         // Our inbox explains refusals (too many posts, too large) in Norwegian; anything else gets ours.
-        else form.querySelector("[data-hub-errors]").textContent = (body && body.message) || FAILED;
+        else form.querySelector("[data-hub-errors]").textContent = (body && body.message) || form.getAttribute("data-failed");
       });
     }).catch(function () {
       done();
-      form.querySelector("[data-hub-errors]").textContent = FAILED;
+      form.querySelector("[data-hub-errors]").textContent = form.getAttribute("data-failed");
     });
   }
 
