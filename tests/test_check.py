@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import REPO
 from hub import check, frontmatter, schema, site
+from support import REPO
 
 
 def test_lix_counts_words_per_sentence_and_long_words() -> None:

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from conftest import HOSTILE_CORPUS, Build, article
+from support import HOSTILE_CORPUS, Build, article
 
 # Every hostile value in the corpus calls alert(…); the scanned types are read as a parser would.
 MARKER = b"alert("

@@ -23,9 +23,9 @@ from starlette.testclient import TestClient
 from inbox import store
 from inbox.core import Inbox
 from inbox.middleware import ErrorPages
-from inbox_fixtures import INBOX, PASSWORD, PASSWORD_HASH, SITE, SITE_ORIGIN, inbox_server, log_in, postgres_database
-from inbox_fixtures import settings as make_settings
-from test_inbox import BOOKING, JSON, SIGNUP
+from support import (BOOKING, INBOX, JSON, PASSWORD, PASSWORD_HASH, SIGNUP, SITE, SITE_ORIGIN, inbox_server, log_in,
+                     postgres_database)
+from support import settings as make_settings
 
 OWN = {"origin": INBOX}
 ENGLISH = ("Not Found", "Method Not Allowed", "Internal Server Error", "Invalid host header", "Bad Request")

@@ -32,12 +32,10 @@ from starlette.testclient import TestClient
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from conftest import REPO, free_port
 from inbox import mail, store, validation
 from inbox.mail import FolderDelivery, SMTPDelivery
-from inbox_fixtures import (INBOX, PASSWORD_HASH, SITE, SITE_ORIGIN, body, inbox_server, links, log_in,
-                            path_of)
-from test_inbox import BOOKING, JSON, SIGNUP, staff_rows
+from support import (BOOKING, INBOX, JSON, PASSWORD_HASH, REPO, SIGNUP, SITE, SITE_ORIGIN, body, free_port,
+                     inbox_server, links, log_in, path_of, staff_rows)
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
 SENDER = "Arctic Sales Development <post@arcticsales.no>"

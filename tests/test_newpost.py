@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from hub import newpost
+from support import REPO
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import article, serving
+from support import article, serving
 
 PUBLISHED = {"artikler/posts/publisert.md": article("Publisert artikkel", "Synlig tekst.", slug="publisert")}
 

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from conftest import REPO
 from hub import frontmatter, text
 from hub.related import Document, Match, RelatedIndex, Settings, Weights, rank_all
+from support import REPO
 
 DOCS = [
     Document("coach-1", "Coaching av selgere", "Ukentlig coaching gir bedre selgere",

@@ -9,8 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import Build, article, serving
-from test_site import NORWEGIAN_DATE, SLUGS
+from support import NORWEGIAN_DATE, SLUGS, Build, article, serving
 
 COACHING = "Coaching av selgere gir bedre samtaler, tydelig tilbakemelding og mestring hver uke."
 PRICING = "Forhandling om pris: hold marginen, gi få innrømmelser og bytt rabatt mot volum."

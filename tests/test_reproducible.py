@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MKDOCS_ENV, REPO
+from support import MKDOCS_ENV, REPO
 
 
 def build_on(day_offset: str, site: Path, cache: Path) -> None:

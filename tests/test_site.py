@@ -12,14 +12,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from conftest import REPO, Build
 from hub import check
-
-SITE_URL = "https://www.arcticsales.no/"
-POSTS = sorted((REPO / "docs/artikler/posts").glob("*.md"))
-SLUGS = sorted(path.stem for path in POSTS)  # every sample pins slug == file name
-NORWEGIAN_MONTHS = "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
-NORWEGIAN_DATE = re.compile(rf"\b\d{{1,2}}\. ({NORWEGIAN_MONTHS}) \d{{4}}\b")
+from support import NORWEGIAN_DATE, POSTS, REPO, SITE_URL, SLUGS, Build
 
 # Labels Material prints in English when a translation is missing or weak.
 ENGLISH_UI = [

@@ -16,7 +16,7 @@ import yaml
 from material.plugins.blog.plugin import BlogPlugin
 from material.plugins.blog.structure import Excerpt
 
-from conftest import REPO, _ConfigLoader, article, run_mkdocs, serving, write_site
+from support import REPO, ConfigLoader, article, run_mkdocs, serving, write_site
 
 SPEED = "hooks/speed.py"
 
@@ -203,7 +203,7 @@ def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) ->
 
 def test_the_real_site_is_unchanged_by_the_speed_ups(tmp_path: Path, real_site) -> None:
     """The project's own navigation, listings and pages, built without hooks/speed.py, match the real build."""
-    settings = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    settings = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)
     settings["hooks"] = [str(REPO / hook) for hook in settings["hooks"] if not hook.endswith(SPEED)]
     settings["theme"]["custom_dir"] = str(REPO / "overrides")
     settings["docs_dir"] = str(REPO / "docs")
