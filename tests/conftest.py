@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import socket
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -61,6 +63,46 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+# -----------------------------------------------------------------------------
+# The `slow` marker: `pytest -m "not slow"` runs the unit tests alone
+# -----------------------------------------------------------------------------
+
+# Fixtures that build a site, launch Chromium, or start a database or an SMTP server: a test that takes one,
+# directly or through another fixture, is slow. Tests that start such things themselves carry
+# @pytest.mark.slow; _fast_tests_start_nothing fails the ones that forget.
+SLOW_FIXTURES = frozenset({"real_site", "hostile", "small_site", "browser", "database_url", "mailbox"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def _not_slow(what: str) -> None:
+    pytest.fail(f"this test {what} but is not marked slow: add @pytest.mark.slow", pytrace=False)
+
+
+class _FastPopen(subprocess.Popen):
+    """What a fast test may start: a quick `git` (GitPython runs one on import), nothing else."""
+
+    def __init__(self, args: object, *more: object, **options: object) -> None:
+        program = args[0] if isinstance(args, (list, tuple)) else args
+        if Path(str(program)).name != "git":
+            _not_slow(f"starts {Path(str(program)).name}")
+        super().__init__(args, *more, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_start_nothing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test outside the slow set starts no process (mkdocs, the inbox, Chromium) and no server."""
+    if request.node.get_closest_marker("slow"):
+        return
+    monkeypatch.setattr(subprocess, "Popen", _FastPopen)
+    monkeypatch.setattr(socket.socket, "listen", lambda *args: _not_slow("starts a server"))
+    monkeypatch.setattr(socket.socket, "connect", lambda *args: _not_slow("connects to a server"))
 
 
 # -----------------------------------------------------------------------------

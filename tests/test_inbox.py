@@ -298,6 +298,7 @@ def test_mail_is_kept_and_retried_while_smtp_is_down(database_url, mailbox, make
     assert store.outbox_state(up.inbox.engine)["waiting"] == 0
 
 
+@pytest.mark.slow  # 150 starts and stops of the app
 def test_the_inbox_stops_promptly_right_after_a_submission(tmp_path) -> None:
     """A submission wakes the mail worker as shutdown cancels it; on Python 3.11 `wait_for` could lose that
     cancellation and hang the shutdown for good (seen once in CI-like runs, about 1 in 30 here)."""

@@ -501,6 +501,7 @@ def umask(mask: int) -> Iterator[None]:
         os.umask(old)
 
 
+@pytest.mark.slow
 def test_the_data_folder_and_every_file_in_it_are_for_the_owner_only(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
@@ -560,6 +561,7 @@ def test_the_staff_export_has_no_formula_however_it_is_split(inbox) -> None:
     ("INBOX_STAFF_EMAIL", "salg@arcticsales"), ("INBOX_STAFF_EMAIL", "=?utf-8?q?=0A?=@arcticsales.no"),
     ("INBOX_MAIL_FROM", "Arctic Sales <post@nord_lys.no>"), ("INBOX_MAIL_FROM", "=?utf-8?q?A=0AB?= <post@a.no>"),
 ])
+@pytest.mark.slow
 def test_an_address_setting_mail_cannot_use_stops_the_start(tmp_path: Path, variable: str, value: str) -> None:
     """Caught at the start, not as a 500 at every booking."""
     # --host 0.0.0.0 without a password hash: an inbox that does not check exits at once for another reason.

@@ -106,6 +106,7 @@ def test_count_setting_is_honoured(small_site) -> None:
     assert len(related_links(build.html("artikler/a/index.html"))) == 1
 
 
+@pytest.mark.slow
 def test_a_new_article_shows_up_after_a_save_in_preview(site_writer, tmp_path) -> None:
     config = site_writer(coaching_site())
     with serving(config) as url:

@@ -11,6 +11,8 @@ import pytest
 
 from support import MKDOCS_ENV, REPO
 
+pytestmark = pytest.mark.slow  # every test builds the real site under faketime
+
 
 def build_on(day_offset: str, site: Path, cache: Path) -> None:
     faketime = shutil.which("faketime")

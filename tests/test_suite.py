@@ -1,8 +1,12 @@
-"""The test suite's own shape: test modules share helpers through support.py, never through each other."""
+"""The test suite's own shape: test modules share helpers through support.py, never through each other, and
+the fast set (`pytest -m "not slow"`) starts nothing."""
 
 from __future__ import annotations
 
 import ast
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,3 +32,11 @@ def test_the_check_finds_every_kind_of_import() -> None:
 def test_no_test_module_imports_another(path: Path) -> None:
     shared = shared_imports(path.read_text(encoding="utf-8"))
     assert not shared, f"tests/{path.name} imports {sorted(shared)}: move what they share to tests/support.py"
+
+
+def test_a_fast_test_that_starts_a_process_or_a_server_fails() -> None:
+    with pytest.raises(pytest.fail.Exception, match="not marked slow"):
+        subprocess.run([sys.executable, "-c", "pass"])
+    with socket.socket() as server, pytest.raises(pytest.fail.Exception, match="starts a server"):
+        server.bind(("127.0.0.1", 0))
+        server.listen()
