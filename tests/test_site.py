@@ -6,7 +6,6 @@ import datetime
 import email.utils
 import json
 import re
-from pathlib import Path
 
 import feedparser
 import pytest
@@ -23,10 +22,6 @@ ENGLISH_UI = [
     "Initializing search", "No matching documents", "Share", "Clear", "Not found",
     "Categories", "Authors", "Archive", "Navigation", "Search",
 ]
-
-
-def article_pages(site: Build) -> list[Path]:
-    return [site.site / "artikler" / slug / "index.html" for slug in SLUGS]
 
 
 def visible_strings(html: str) -> str:
