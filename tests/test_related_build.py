@@ -30,7 +30,9 @@ def test_every_real_article_ends_with_related_articles(real_site: Build, slug: s
     assert 1 <= len(links) <= 3
     assert slug not in links and len(set(links)) == len(links)
     assert set(links) <= set(SLUGS)
-    for card in page.css("section.hub-related .hub-card"):
+    cards = page.css("section.hub-related .hub-card")
+    assert len(cards) == len(links)
+    for card in cards:
         meta = card.css_first(".hub-card__meta").text()
         assert NORWEGIAN_DATE.search(meta) and re.search(r"\d+ min lesetid", meta)
         assert card.css_first(".hub-card__description").text().strip()
