@@ -1,8 +1,8 @@
 """Helpers and shared test data for tests/ and bench/: plain functions and constants, no fixtures.
 
 Fixtures live in tests/conftest.py and are built from these. Tests import this
-module as ``support`` (pytest.ini puts tests/ on the path); bench scripts put
-tests/ on ``sys.path`` first. Test modules never import each other: what two
+module as ``support`` (pytest puts tests/ on ``sys.path``, as for conftest.py);
+bench scripts put tests/ on ``sys.path`` first. Test modules never import each other: what two
 of them share belongs here.
 """
 
