@@ -25,7 +25,6 @@ import json
 import os
 import pstats
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,9 +36,10 @@ import yaml
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path[:0] = [str(BENCH)]
+sys.path[:0] = [str(BENCH), str(REPO / "tests")]
 
 import corpus  # noqa: E402
+from support import free_port  # noqa: E402
 
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
@@ -80,9 +80,7 @@ def timed_build(config: Path) -> tuple[float, float]:
 
 
 def turnaround(config: Path) -> float:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "--livereload", "--dev-addr",
                                f"127.0.0.1:{port}", "--config-file", str(config)], env=ENV, cwd=config.parent,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -25,32 +25,25 @@ import argparse
 import http.client
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from inbox import store  # noqa: E402
+from support import free_port, wait_healthy  # noqa: E402
 
 SITE = "http://127.0.0.1:8000/"
 HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://127.0.0.1:8000",
            "Accept": "application/json"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # With limits on, each client thread posts as its own address through a trusted proxy (127.0.0.1), so every
@@ -65,15 +58,12 @@ def start(database_url: str, data: Path, options: list[str] | None = None) -> tu
          "--data-dir", str(data), *(options or ["--rate-limit", "0"])],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "INBOX_SMTP_HOST": "", "PYTHONDONTWRITEBYTECODE": "1"})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
-                return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the inbox did not start")
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+    except AssertionError as error:
+        process.kill()
+        raise SystemExit(f"the inbox did not start: {error}") from None
+    return process, port
 
 
 def body(number: int, token: str) -> tuple[str, str]:

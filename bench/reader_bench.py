@@ -16,10 +16,7 @@ Not a test: results go to bench/RESULTS.md by hand.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import gzip
-import http.server
 import io
 import json
 import os
@@ -27,21 +24,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+sys.path[:0] = [str(REPO / "tests")]
+
+from support import CHROMIUM_ARGS, DEPLOYED_INBOX, QuietHandler, chromium_path, serve_folder  # noqa: E402
+
 LIGHTHOUSE = REPO / ".cache/lighthouse/node_modules/.bin/lighthouse"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTICLE = "motebooking-pa-telefon"
 TEXT_TYPES = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
+class GzipHandler(QuietHandler):
     """Serves text gzip-compressed (level 9) and everything with a cache lifetime, like a static host."""
 
     def send_head(self):  # type: ignore[override]
@@ -60,26 +58,12 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(body)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 def build(config: Path, site: Path) -> None:
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(config),
                     "--site-dir", str(site)], check=True, cwd=site.parent,
                    env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "HUB_CACHE_DIR": str(site.parent / "cache"),
-                        "HUB_INBOX_URL": "https://innboks.arcticsales.no"})
+                        "HUB_INBOX_URL": DEPLOYED_INBOX})
 
 
 def plain_material(root: Path) -> Path:
@@ -101,8 +85,7 @@ def page_weight(url: str) -> dict[str, int]:
 
     sizes: dict[str, int] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
         seen = []
         page.on("response", lambda response: seen.append(response))
@@ -124,7 +107,7 @@ def lighthouse(url: str) -> dict[str, int]:
     result = subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", "--form-factor=mobile",
                              "--only-categories=performance,accessibility,best-practices,seo",
                              "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking"],
-                            capture_output=True, text=True, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+                            capture_output=True, text=True, check=True, env={**os.environ, "CHROME_PATH": chromium_path()})
     report = json.loads(result.stdout)
     scores = {name: round(category["score"] * 100) for name, category in report["categories"].items()}
     failing = sorted({audit["id"] for audit in report["audits"].values()
@@ -141,7 +124,8 @@ def main() -> int:
         (root / "plain").mkdir()
         build(plain_material(root / "plain"), root / "plain" / "site")
         results: dict[str, object] = {}
-        with serve(root / "hub" / "site") as hub, serve(root / "plain" / "site") as plain:
+        with serve_folder(root / "hub" / "site", GzipHandler) as hub, \
+                serve_folder(root / "plain" / "site", GzipHandler) as plain:
             hub_weight = page_weight(f"{hub}artikler/{ARTICLE}/")
             plain_weight = page_weight(f"{plain}artikler/{ARTICLE}/")
             results["page_weight_bytes"] = {"hub": hub_weight, "plain_material": plain_weight,

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser
 
-from conftest import PHONE, Build, serve_folder
+from support import PHONE, Build, serve_folder
 
 pytestmark = pytest.mark.browser
 

@@ -20,8 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Route
 
-from conftest import PHONE, REPO, article, run_mkdocs, serve_folder, write_site
-from test_cta_build import CONSENT
+from support import CONSENT, PHONE, REPO, article, run_mkdocs, serve_folder, write_site
 
 pytestmark = pytest.mark.browser
 

@@ -6,11 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import Build, article
-from test_cta_unit import BOOKING_URLS, NEWSLETTER_URLS
+from support import BOOKING_URLS, CONSENT, DEPLOYED_INBOX, NEWSLETTER_URLS, Build, article
 
-CONSENT = {"title": "Innhold fra andre", "description": "Tekst.",
-           "cookies": {"booking": {"name": "Bookingkalender", "checked": False}}, "actions": ["accept", "reject"]}
 ARTICLE = {"artikler/posts/a.md": article("Møtebooking på telefon", "Tekst.", slug="motebooking-pa-telefon")}
 
 
@@ -167,7 +164,6 @@ def test_real_site_pages_carry_their_blocks(real_site: Build) -> None:
 
 
 def test_real_site_forms_post_to_the_inbox(real_site: Build) -> None:
-    from conftest import DEPLOYED_INBOX
     page = real_site.html("artikler/forhandling-uten-rabattpanikk/index.html")
     booking = page.css_first("section.hub-cta--booking form")
     newsletter = page.css_first("section.hub-cta--newsletter form")

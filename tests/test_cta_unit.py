@@ -13,15 +13,9 @@ from mkdocs.exceptions import ConfigurationError
 
 import cta as hook  # hooks/cta.py: the Config schemas of extra.inbox, extra.booking and extra.newsletter
 from hub import cta, headers
+from support import BOOKING_URLS, NEWSLETTER_URLS
 
-BOOKING_URLS = {
-    "calendly": "https://calendly.com/arcticsales/gratis-konsultasjon",
-    "calcom": "https://cal.com/arcticsales/30min",
-    "hubspot": "https://meetings-eu1.hubspot.com/arcticsales",
-    "microsoft": "https://outlook.office365.com/owa/calendar/Booking@arcticsales.no/bookings/",
-    "google": "https://calendar.google.com/calendar/appointments/schedules/AcZssZ0abc",
-    "form": "https://skjema.arcticsales.no/booking",
-}
+
 def load_booking(raw: object, inbox: str | None = None) -> cta.BookingSettings:
     return hook.load_settings({"booking": raw, "inbox": inbox}).booking
 
@@ -30,14 +24,6 @@ def load_newsletter(raw: object, inbox: str | None = None) -> cta.NewsletterSett
     return hook.load_settings({"newsletter": raw, "inbox": inbox}).newsletter
 
 
-NEWSLETTER_URLS = {
-    "mailchimp": "https://arcticsales.us21.list-manage.com/subscribe/post?u=8f2b6c1d4e&id=7c4e1a9b2d",
-    "brevo": "https://a1b2c3.sibforms.com/serve/MUIFAbc",
-    "mailerlite": "https://assets.mailerlite.com/jsonp/123456/forms/987654321/subscribe",
-    "kit": "https://app.kit.com/forms/1234567/subscriptions",
-    "buttondown": "https://buttondown.com/api/emails/embed-subscribe/arcticsales",
-    "generic": "https://skjema.arcticsales.no/nyhetsbrev",
-}
 
 
 @pytest.mark.parametrize("provider", sorted(set(cta.BOOKING) - {"inbox"}))

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from conftest import HOSTILE_CORPUS, Build, article
+from support import HOSTILE_CORPUS, Build, article
 
 # Every hostile value in the corpus calls alert(…); the scanned types are read as a parser would.
 MARKER = b"alert("
@@ -274,10 +274,11 @@ def test_honest_values_display_exactly_once_escaped(honest: Build) -> None:
     assert listing == HONEST_TITLE
     doc = search_docs(honest)["artikler/aerlig-svar/"]
     assert html.unescape(doc["title"]) == HONEST_TITLE and doc["tags"] == ["Salg &amp; service"]
-    for path in honest.files():
-        if path.suffix in {".html", ".xml", ".json"}:
-            text = path.read_text(encoding="utf-8")
-            assert not re.search(r"&amp;(amp|quot|lt|gt|#\d+);", text) or path.suffix == ".xml", path
+    # XML feeds carry HTML inside XML, so "&amp;amp;" is right there: the next test reads them as a feed reader does.
+    pages = [path for path in honest.files() if path.suffix in {".html", ".json"}]
+    assert len(pages) > 5
+    for path in pages:
+        assert not re.search(r"&amp;(amp|quot|lt|gt|#\d+);", path.read_text(encoding="utf-8")), path
 
 
 def test_honest_values_reach_feed_readers_as_written(honest: Build) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from conftest import DEPLOYED_INBOX, Build
+from support import DEPLOYED_INBOX, Build
 from hub import forms
 
 ARTICLE = "artikler/forhandling-uten-rabattpanikk/index.html"

@@ -6,8 +6,8 @@ import markdown
 import pytest
 from mkdocs.structure.pages import _ExtractTitleTreeprocessor
 
-from conftest import site_config
 from hub.headings import opens_with_h1
+from support import site_config
 
 
 def title_from_render(text: str) -> str | None:

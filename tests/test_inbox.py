@@ -14,31 +14,11 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from conftest import free_port
 from inbox import store
 from inbox.app import create_app
 from inbox.mail import SMTPDelivery
-from inbox_fixtures import INBOX, SITE, SITE_ORIGIN, body, links, log_in, path_of, read_csv, settings
-
-BOOKING = {"name": "Kari Nordmann", "company": "Nordlys AS", "email": "kari@nordlys.no", "phone": "+47 912 34 567",
-           "message": "Vi vil bli bedre på oppfølging.\nHar dere tid i mars?", "consent": "ja", "website": "",
-           "article": "coaching-i-praksis", "page": "artikler/coaching-i-praksis/", "form_token": "tok-booking-001"}
-SIGNUP = {"email": "ola@fjord.no", "consent": "ja", "website": "", "article": "coaching-i-praksis",
-          "page": "artikler/coaching-i-praksis/", "form_token": "tok-signup-0001"}
-JSON = {"accept": "application/json"}
-
-
-def words(node) -> str:
-    return " ".join(node.text(separator=" ").split())
-
-
-def staff_rows(client) -> list[dict[str, str]]:
-    page = HTMLParser(client.get("/staff/").text)
-    return [{"received": cells[0].text(strip=True), "kind": words(cells[1]), "contact": words(cells[2]),
-             "message": cells[3].text(),
-             "article": cells[4].text(strip=True), "status": row.css_first("option[selected]").attributes["value"],
-             "id": row.css_first("form.status").attributes["action"].split("/")[3]}
-            for row in page.css("tbody tr") for cells in [row.css("td")]]
+from support import (BOOKING, INBOX, JSON, SIGNUP, SITE, SITE_ORIGIN, body, free_port, links, log_in, path_of,
+                     read_csv, settings, staff_rows, words)
 
 
 def test_health_reports_the_database(inbox) -> None:
@@ -318,6 +298,7 @@ def test_mail_is_kept_and_retried_while_smtp_is_down(database_url, mailbox, make
     assert store.outbox_state(up.inbox.engine)["waiting"] == 0
 
 
+@pytest.mark.slow  # 150 starts and stops of the app
 def test_the_inbox_stops_promptly_right_after_a_submission(tmp_path) -> None:
     """A submission wakes the mail worker as shutdown cancels it; on Python 3.11 `wait_for` could lose that
     cancellation and hang the shutdown for good (seen once in CI-like runs, about 1 in 30 here)."""

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from conftest import PHONE, REPO, article, run_mkdocs, serve_folder, write_site
-from inbox_fixtures import PASSWORD, PASSWORD_HASH, inbox_server
+from support import PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, run_mkdocs, serve_folder, write_site
 
 pytestmark = pytest.mark.browser
 

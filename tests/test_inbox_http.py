@@ -23,9 +23,9 @@ from starlette.testclient import TestClient
 from inbox import store
 from inbox.core import Inbox
 from inbox.middleware import ErrorPages
-from inbox_fixtures import INBOX, PASSWORD, PASSWORD_HASH, SITE, SITE_ORIGIN, inbox_server, log_in, postgres_database
-from inbox_fixtures import settings as make_settings
-from test_inbox import BOOKING, JSON, SIGNUP
+from support import (BOOKING, INBOX, JSON, PASSWORD, PASSWORD_HASH, SIGNUP, SITE, SITE_ORIGIN, inbox_server, log_in,
+                     postgres_database)
+from support import settings as make_settings
 
 OWN = {"origin": INBOX}
 ENGLISH = ("Not Found", "Method Not Allowed", "Internal Server Error", "Invalid host header", "Bad Request")
@@ -392,6 +392,7 @@ def test_health_fails_while_the_database_refuses_writes(mailbox) -> None:
 # -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_stalled_body_is_cut_off_after_the_read_timeout(tmp_path) -> None:
     with inbox_server("", SITE, tmp_path / "data", "--read-timeout", "1") as (url, _process, _log):
         parts = urlsplit(url)
@@ -410,6 +411,7 @@ def test_a_stalled_body_is_cut_off_after_the_read_timeout(tmp_path) -> None:
 
 @pytest.mark.parametrize("head", [b"", b"P", b"POST /booking HTTP/1.1\r\nHost: 127.0.0.1\r\n",
                                   b"GET /health HTTP/1.1\r\n"])
+@pytest.mark.slow
 def test_a_request_head_that_trickles_in_is_cut_off(tmp_path, head: bytes) -> None:
     with inbox_server("", SITE, tmp_path / "data", "--read-timeout", "1") as (url, _process, _log):
         parts = urlsplit(url)
@@ -430,6 +432,7 @@ def test_a_request_head_that_trickles_in_is_cut_off(tmp_path, head: bytes) -> No
         assert connection.getresponse().status == 200
 
 
+@pytest.mark.slow
 def test_connections_past_the_cap_are_refused_and_the_inbox_recovers(tmp_path) -> None:
     with inbox_server("", SITE, tmp_path / "data", "--max-connections", "4") as (url, process, _log):
         parts = urlsplit(url)
@@ -467,6 +470,7 @@ def request(url: str, method: str, path: str, body: str = "", headers: dict[str,
         connection.close()
 
 
+@pytest.mark.slow
 def test_limits_and_sessions_hold_across_two_processes(tmp_path) -> None:
     env = {"INBOX_STAFF_PASSWORD_HASH": PASSWORD_HASH, "INBOX_SECRET": "delt-hemmelighet-" + "x" * 40,
            "INBOX_SMTP_HOST": ""}

@@ -11,8 +11,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from inbox import store
-from inbox_fixtures import INBOX, PASSWORD, SITE_ORIGIN, log_in, plain, read_csv
-from test_inbox import BOOKING, JSON, SIGNUP, staff_rows
+from support import BOOKING, INBOX, JSON, PASSWORD, SIGNUP, SITE_ORIGIN, log_in, plain, read_csv, staff_rows
 
 HOSTILE = [
     "Robert'); DROP TABLE leads;--",

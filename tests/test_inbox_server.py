@@ -13,9 +13,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from conftest import REPO
+import pytest
+
 from inbox import store, tokens
-from inbox_fixtures import SITE, SITE_ORIGIN, inbox_server
+from support import REPO, SITE, SITE_ORIGIN, inbox_server
+
+pytestmark = pytest.mark.slow  # every test starts `python -m inbox`
 
 
 def run_inbox(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import pytest
 from inbox import export, tokens, validation
 from inbox.limits import Proxies, parse_networks
 from inbox.mail import confirmation, retry_delay
-from inbox_fixtures import plain, read_csv
+from support import plain, read_csv
 
 SECRET = b"k" * 32
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from hub import frontmatter, newpost
+from support import REPO
 
 
 @pytest.fixture

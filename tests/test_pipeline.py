@@ -18,8 +18,11 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import MKDOCS_ENV, REPO, article, run_mkdocs
+from support import MKDOCS_ENV, REPO, article, run_mkdocs
 from hub import check, newpost
+
+# Real builds and servers.
+pytestmark = pytest.mark.slow
 
 COACHING = ("Ukentlig coaching av selgere gir raskere fremgang. Salgslederen coacher hver selger i en fast "
             "samtale hver uke, med konkrete mål og oppfølging av forrige ukes avtaler.")

@@ -18,7 +18,10 @@ import pytest
 import yaml
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from conftest import MKDOCS_ENV, article, free_port
+from support import MKDOCS_ENV, article, free_port
+
+# Real builds and servers.
+pytestmark = pytest.mark.slow
 
 BODY = "Coaching av selgere hver uke gir fremgang."
 TAGS_ERROR = "docs/artikler/posts/a.md:6: tags: is a text, not a list"

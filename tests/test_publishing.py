@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import article, serving
+from support import article, serving
 
 PUBLISHED = {"artikler/posts/publisert.md": article("Publisert artikkel", "Synlig tekst.", slug="publisert")}
 
@@ -36,6 +36,7 @@ def test_draft_and_future_articles_leave_no_trace(small_site) -> None:
     assert (build.site / "artikler/publisert/index.html").exists()
 
 
+@pytest.mark.slow
 def test_drafts_and_future_articles_are_visible_in_the_local_preview(site_writer) -> None:
     future = datetime.date.today() + datetime.timedelta(days=30)
     config = site_writer({

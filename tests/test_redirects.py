@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import Browser
 
-from conftest import article, serve_folder
+from support import article, serve_folder
 
 RENAMED = {
     "artikler/posts/ny.md": article("Ny tittel & «sitat»", "Tekst.", slug="ny-adresse",

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MKDOCS_ENV, REPO
+from support import MKDOCS_ENV, REPO
+
+pytestmark = pytest.mark.slow  # every test builds the real site under faketime
 
 
 def build_on(day_offset: str, site: Path, cache: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page
 
-from conftest import HOSTILE_CORPUS, Build, serve_folder
+from support import HOSTILE_CORPUS, Build, serve_folder
 
 pytestmark = pytest.mark.browser
 

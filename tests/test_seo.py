@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from conftest import Build, article
 from hub import cards, seo
-from test_site import SITE_URL, SLUGS
+from support import SITE_URL, SLUGS, Build, article
 
 
 def json_ld(page) -> dict[str, dict]:

@@ -16,7 +16,7 @@ import yaml
 from material.plugins.blog.plugin import BlogPlugin
 from material.plugins.blog.structure import Excerpt
 
-from conftest import REPO, _ConfigLoader, article, run_mkdocs, serving, write_site
+from support import REPO, ConfigLoader, article, run_mkdocs, serving, write_site
 
 SPEED = "hooks/speed.py"
 
@@ -58,6 +58,7 @@ def differences(one, other) -> list[str]:
     return [str(path) for path in paths if (one.site / path).read_bytes() != (other.site / path).read_bytes()]
 
 
+@pytest.mark.slow
 def test_output_is_unchanged_by_the_speed_ups_cold_and_warm(tmp_path: Path) -> None:
     plain = build(tmp_path / "plain", False)
     # Separate copies of the sources: Material writes artikler/index.md into the first one it builds.
@@ -69,6 +70,7 @@ def test_output_is_unchanged_by_the_speed_ups_cold_and_warm(tmp_path: Path) -> N
     assert (tmp_path / "cache" / "markdown.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_a_warm_build_serves_pages_from_the_cache(tmp_path: Path) -> None:
     """Mark every cached result; the warm build must show the mark (so the test above compares real hits)."""
     build(tmp_path / "cold", True, cache=tmp_path / "cache")
@@ -88,6 +90,7 @@ def cached_build(root: Path, pages: dict[str, str], strict: bool = True):
     return run_mkdocs(config, root / "site", env={"HUB_CACHE_DIR": str(root / "cache")}, strict=strict)
 
 
+@pytest.mark.slow
 def test_a_cached_page_follows_the_article_it_links_to(tmp_path: Path) -> None:
     """Rename the target of a link: the page linking to it is converted again, never served stale."""
     linking = article("Lenker", "Les [den andre](b.md) og [avsnittet](b.md#mer).", slug="lenker")
@@ -104,6 +107,7 @@ def test_a_cached_page_follows_the_article_it_links_to(tmp_path: Path) -> None:
         "../nytt-navn/#mer")
 
 
+@pytest.mark.slow
 def test_warnings_come_back_from_the_cache_so_strict_still_fails(tmp_path: Path) -> None:
     pages = {"artikler/posts/a.md": article("Brutt", "Se [borte](borte.md) og [anker](b.md#finnes-ikke).", slug="a"),
              "artikler/posts/b.md": article("Mål", "Tekst.", slug="b")}
@@ -182,6 +186,7 @@ def wait_for(url: str, text: str, seconds: float = 60) -> None:
         time.sleep(0.3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dirty", [False, True])
 def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) -> None:
     """A save always re-renders the article; a large hub's dirty preview leaves listings for the next build."""
@@ -203,7 +208,7 @@ def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) ->
 
 def test_the_real_site_is_unchanged_by_the_speed_ups(tmp_path: Path, real_site) -> None:
     """The project's own navigation, listings and pages, built without hooks/speed.py, match the real build."""
-    settings = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    settings = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)
     settings["hooks"] = [str(REPO / hook) for hook in settings["hooks"] if not hook.endswith(SPEED)]
     settings["theme"]["custom_dir"] = str(REPO / "overrides")
     settings["docs_dir"] = str(REPO / "docs")
@@ -215,6 +220,7 @@ def test_the_real_site_is_unchanged_by_the_speed_ups(tmp_path: Path, real_site) 
     assert differences(real_site, plain) == []
 
 
+@pytest.mark.slow
 def test_navigation_rendered_once_per_state_matches_every_page(tmp_path: Path) -> None:
     """Pages outside the navigation at different depths share no navigation by mistake."""
     pages = {**files(),

@@ -10,7 +10,7 @@ Templates print the JSON-LD through Jinja's ``tojson``, which writes ``<``,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SITE_LOCALE = "nb_NO"
@@ -22,7 +22,6 @@ class Organization:
     name: str
     url: str
     logo: str          # absolute URL of the logo image
-    same_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,6 @@ class PageFacts:
     section: str = ""              # the first category
     breadcrumbs: tuple[tuple[str, str], ...] = ()  # (name, absolute URL), home first
     image_size: tuple[int, int] = (1200, 630)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def json_ld(facts: PageFacts, organization: Organization) -> list[dict[str, Any]]:
@@ -62,11 +60,8 @@ def json_ld(facts: PageFacts, organization: Organization) -> list[dict[str, Any]
 
 
 def _organization(organization: Organization) -> dict[str, Any]:
-    node = {"@context": "https://schema.org", "@type": "Organization", "name": organization.name,
+    return {"@context": "https://schema.org", "@type": "Organization", "name": organization.name,
             "url": organization.url, "logo": organization.logo}
-    if organization.same_as:
-        node["sameAs"] = list(organization.same_as)
-    return node
 
 
 def _website(facts: PageFacts, organization: Organization) -> dict[str, Any]:

@@ -76,11 +76,6 @@ def image_count(markdown: str) -> int:
     return count
 
 
-def words(text: str) -> list[str]:
-    """Lowercase words of two or more letters (æ, ø and å kept), in order."""
-    return _WORD.findall(text.lower())
-
-
 class Stemmer:
     """Norwegian Snowball stems with stop words removed, cached per distinct word."""
 
@@ -94,10 +89,6 @@ class Stemmer:
         if stem == "":
             stem = self._cache[word] = None if word in STOP_WORDS else self._stemmer.stemWord(word)
         return stem
-
-    def terms(self, text: str) -> list[str]:
-        """Stemmed content words of *text*, in order, repeats kept."""
-        return [stem for word in words(text) if (stem := self.stem(word))]
 
     def count(self, text: str, counts: dict[str, int], weight: int = 1) -> dict[str, int]:
         """Add *weight* for every content word of *text* to *counts*, by stem."""

@@ -1,0 +1,435 @@
+"""Helpers and shared test data for tests/ and bench/: plain functions and constants, no fixtures.
+
+Fixtures live in tests/conftest.py and are built from these. Tests import this
+module as ``support`` (pytest puts tests/ on ``sys.path``, as for conftest.py);
+bench scripts put tests/ on ``sys.path`` first. Test modules never import each other: what two
+of them share belongs here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import functools
+import http.server
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # the inbox package, for bench scripts run from anywhere
+    sys.path.insert(0, str(REPO))
+
+from inbox import tokens  # noqa: E402
+from inbox.mail import SMTPDelivery  # noqa: E402
+from inbox.settings import Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
+# Quiet MkDocs' end-of-life banner, and never write bytecode or caches into the repository.
+# Sites are built as the published one is: forms point at the deployed inbox (HUB_INBOX_URL).
+DEPLOYED_INBOX = "https://innboks.arcticsales.no"
+MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1",
+              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-"), "HUB_INBOX_URL": DEPLOYED_INBOX}
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml with MkDocs' `!ENV [NAME, default]` tag, resolved as MKDOCS_ENV would."""
+
+
+def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    name, default = loader.construct_sequence(node)
+    return MKDOCS_ENV.get(name, default)
+
+
+ConfigLoader.add_constructor("!ENV", _env_tag)
+
+# The authors every small site knows, in the shape of docs/artikler/.authors.yml.
+AUTHORS = {
+    "authors": {
+        "kari": {"name": "Kari Nordmann", "description": "Salgscoach", "avatar": "assets/kari.svg"},
+    }
+}
+
+
+@dataclass
+class Build:
+    """The result of one `mkdocs build --strict`: exit code, output and the built folder."""
+
+    returncode: int
+    output: str
+    site: Path
+
+    def html(self, path: str) -> HTMLParser:
+        return HTMLParser((self.site / path).read_text(encoding="utf-8"))
+
+    def text(self, path: str) -> str:
+        return (self.site / path).read_text(encoding="utf-8")
+
+    def files(self) -> list[Path]:
+        return sorted(path for path in self.site.rglob("*") if path.is_file())
+
+
+def run_mkdocs(config: Path, site: Path, env: dict[str, str] | None = None, strict: bool = True) -> Build:
+    """Run the real CLI, as staff and CI do, so errors are seen exactly as printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "--config-file", str(config),
+         "--site-dir", str(site)],
+        capture_output=True, text=True, env={**MKDOCS_ENV, **(env or {})}, cwd=site.parent,
+        timeout=600,  # caches stay out of the repo
+    )
+    return Build(result.returncode, result.stdout + result.stderr, site)
+
+
+def article(title: str | None = "Testartikkel", body: str = "Brødtekst.", **meta: object) -> str:
+    """Markdown source of an article with the given front matter; a None value leaves the key out."""
+    front = {"title": title, "description": f"Om {title}.", "date": datetime.date(2025, 1, 15), **meta}
+    front = {key: value for key, value in front.items() if value is not None}
+    return "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n" + body + "\n"
+
+
+def site_config(**overrides: object) -> dict:
+    """The project's mkdocs.yml, made to work from another folder."""
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)
+    config["theme"]["custom_dir"] = str(REPO / "overrides")
+    config["hooks"] = [str(REPO / path) for path in config["hooks"]]
+    config.pop("nav", None)
+    config.pop("watch", None)
+    config["extra_css"] = []
+    config["theme"].pop("logo", None)
+    config["theme"].pop("favicon", None)
+    config.update(overrides)
+    return config
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(config: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `mkdocs serve` on a free loopback port; yield its base URL; always stop it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", f"127.0.0.1:{port}",
+         "--livereload", *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**MKDOCS_ENV, **(env or {})}, cwd=config.parent,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None, "mkdocs serve exited early"
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def write_site(root: Path, files: dict[str, str | bytes], authors: dict | None = None, **config_overrides: object) -> Path:
+    """Write a small site from a dict of ``{path: text}`` (under docs/) into *root*; return its mkdocs.yml."""
+    pages = {
+        "index.md": "---\ntitle: Forside\ndescription: Forsiden.\n---\n\n# Forside\n",
+        "artikler/.authors.yml": yaml.safe_dump(AUTHORS if authors is None else authors, allow_unicode=True),
+        "artikler/posts/.meta.yml": "template: article.html\n",
+        "assets/kari.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
+        **files,
+    }
+    for path, text in pages.items():
+        target = root / "docs" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(site_config(**config_overrides), allow_unicode=True), encoding="utf-8")
+    return config
+
+
+# Front matter written to break out of every output: built by tests/test_escaping.py (files) and
+# tests/test_search_browser.py (the search UI).
+HOSTILE_CORPUS = REPO / "tests/corpus/hostile"
+
+
+def hostile_files() -> dict[str, str]:
+    """The hostile corpus as a small site's files, with the avatar its author needs."""
+    files = {str(path.relative_to(HOSTILE_CORPUS)): path.read_text(encoding="utf-8")
+             for path in HOSTILE_CORPUS.rglob("*") if path.is_file()}
+    files["assets/ola.svg"] = '<svg xmlns="http://www.w3.org/2000/svg"/>'
+    return files
+
+
+# -----------------------------------------------------------------------------
+# Facts of the project's own site
+# -----------------------------------------------------------------------------
+
+SITE_URL = "https://www.arcticsales.no/"
+POSTS = sorted((REPO / "docs/artikler/posts").glob("*.md"))
+SLUGS = sorted(path.stem for path in POSTS)  # every sample pins slug == file name
+NORWEGIAN_MONTHS = "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
+NORWEGIAN_DATE = re.compile(rf"\b\d{{1,2}}\. ({NORWEGIAN_MONTHS}) \d{{4}}\b")
+
+
+# -----------------------------------------------------------------------------
+# Call-to-action settings: one working URL per provider, and a consent dialog
+# -----------------------------------------------------------------------------
+
+BOOKING_URLS = {
+    "calendly": "https://calendly.com/arcticsales/gratis-konsultasjon",
+    "calcom": "https://cal.com/arcticsales/30min",
+    "hubspot": "https://meetings-eu1.hubspot.com/arcticsales",
+    "microsoft": "https://outlook.office365.com/owa/calendar/Booking@arcticsales.no/bookings/",
+    "google": "https://calendar.google.com/calendar/appointments/schedules/AcZssZ0abc",
+    "form": "https://skjema.arcticsales.no/booking",
+}
+NEWSLETTER_URLS = {
+    "mailchimp": "https://arcticsales.us21.list-manage.com/subscribe/post?u=8f2b6c1d4e&id=7c4e1a9b2d",
+    "brevo": "https://a1b2c3.sibforms.com/serve/MUIFAbc",
+    "mailerlite": "https://assets.mailerlite.com/jsonp/123456/forms/987654321/subscribe",
+    "kit": "https://app.kit.com/forms/1234567/subscriptions",
+    "buttondown": "https://buttondown.com/api/emails/embed-subscribe/arcticsales",
+    "generic": "https://skjema.arcticsales.no/nyhetsbrev",
+}
+CONSENT = {"title": "Innhold fra andre", "description": "Tekst.",
+           "cookies": {"booking": {"name": "Bookingkalender", "checked": False}}, "actions": ["accept", "reject"]}
+
+
+# -----------------------------------------------------------------------------
+# Serving a built folder, and headless Chromium
+# -----------------------------------------------------------------------------
+
+# Chromium's own background traffic is switched off; this machine has no network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "nb-NO"}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path, handler: type[http.server.SimpleHTTPRequestHandler] = QuietHandler) -> Iterator[str]:
+    """A built site on a loopback port, as a static host would serve it; always stopped."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "Chromium is missing: run `make test`, which installs Debian's chromium package"
+    return path
+
+
+# -----------------------------------------------------------------------------
+# The lead inbox
+# -----------------------------------------------------------------------------
+
+SITE = "http://127.0.0.1:8000/"
+SITE_ORIGIN = "http://127.0.0.1:8000"
+INBOX = "http://inbox.test"
+PASSWORD = "riktig hest batteri stift"
+PASSWORD_HASH = tokens.hash_password(PASSWORD)
+SECRET = b"test-secret-" + b"x" * 40
+
+BOOKING = {"name": "Kari Nordmann", "company": "Nordlys AS", "email": "kari@nordlys.no", "phone": "+47 912 34 567",
+           "message": "Vi vil bli bedre på oppfølging.\nHar dere tid i mars?", "consent": "ja", "website": "",
+           "article": "coaching-i-praksis", "page": "artikler/coaching-i-praksis/", "form_token": "tok-booking-001"}
+SIGNUP = {"email": "ola@fjord.no", "consent": "ja", "website": "", "article": "coaching-i-praksis",
+          "page": "artikler/coaching-i-praksis/", "form_token": "tok-signup-0001"}
+JSON = {"accept": "application/json"}
+
+
+@dataclass
+class Mailbox:
+    """What the local SMTP server received."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the DATA exactly as it arrived, for what a parser would decode
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        self.raw.append(envelope.original_content)  # type: ignore[attr-defined]
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
+        return "250 Message accepted for delivery"
+
+    def wait(self, count: int = 1, timeout: float = 15) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            assert time.monotonic() < deadline, f"expected {count} emails, got {len(self.messages)}"
+            time.sleep(0.05)
+        return self.messages
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def links(message: EmailMessage) -> list[str]:
+    return re.findall(r"https?://\S+", body(message))
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    """A staff export as Excel reads it: UTF-8 after a BOM, `;` between fields; rows by Norwegian heading."""
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def plain(value: str) -> str:
+    """A cell without the ' that the export puts before a formula character where a cell could begin."""
+    return re.sub(r"(^|[;,\t\r\n\"])(\s*)'(?=[=+\-@\uff1d\uff0b\uff0d\uff20\t\r\n])", r"\1\2", value)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin = os.environ.get("INBOX_TEST_POSTGRES")
+    if not admin:
+        if os.environ.get("INBOX_REQUIRE_POSTGRES"):
+            pytest.fail("INBOX_TEST_POSTGRES is not set; `make test` starts PostgreSQL and sets it")
+        pytest.skip("PostgreSQL not configured (INBOX_TEST_POSTGRES); `make test` runs these")
+    name = f"inbox_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sql(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _drop(engine, name)
+        engine.dispose()
+
+
+def _drop(engine: Any, name: str) -> None:
+    """Drop a test database, ending what still uses it. WITH (FORCE) is refused while an autovacuum worker
+    (a superuser process) is busy in the new database; that takes a moment, hence the retries."""
+    for attempt in range(40):
+        try:
+            with engine.connect() as conn:
+                conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == 39:
+                raise
+            time.sleep(0.25)
+
+
+def settings(database_url: str, mailbox: Mailbox | None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url, "site_url": SITE, "public_url": INBOX, "secret": SECRET,
+        "delivery": SMTPDelivery("127.0.0.1", mailbox.port if mailbox else free_port(), security="none", timeout=5),
+        "staff_password_hash": PASSWORD_HASH, "staff_email": "salg@arcticsales.no", "rate_limit": 0,
+    }
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def log_in(client: TestClient) -> str:
+    """Log in to the staff page; the CSRF token of the new session."""
+    response = client.post("/staff/login", data={"password": PASSWORD}, headers={"origin": INBOX})
+    assert response.status_code == 303, response.text
+    page = client.get("/staff/")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+@contextlib.contextmanager
+def inbox_server(database_url: str, site_url: str, data_dir: Path, *options: str,
+                 env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """`python -m inbox` as a real process on a free port; yields its URL, the process and its log file."""
+    port = free_port()
+    log = data_dir / f"inbox-{port}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "inbox", "--port", str(port), "--database-url", database_url, "--site-url", site_url,
+         "--data-dir", str(data_dir), *options],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url, process, log
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert process.poll() is None, "the inbox exited early"
+        assert time.monotonic() < deadline, "the inbox did not become healthy"
+        time.sleep(0.1)
+
+
+def words(node) -> str:
+    return " ".join(node.text(separator=" ").split())
+
+
+def staff_rows(client) -> list[dict[str, str]]:
+    page = HTMLParser(client.get("/staff/").text)
+    return [{"received": cells[0].text(strip=True), "kind": words(cells[1]), "contact": words(cells[2]),
+             "message": cells[3].text(),
+             "article": cells[4].text(strip=True), "status": row.css_first("option[selected]").attributes["value"],
+             "id": row.css_first("form.status").attributes["action"].split("/")[3]}
+            for row in page.css("tbody tr") for cells in [row.css("td")]]
