@@ -29,6 +29,7 @@ from mkdocs.structure.pages import Page
 from material.plugins.blog.structure import Post, Profile
 
 from hub import catalogue, site
+from hub.messages import say
 from hub.slug import slugify
 
 log = logging.getLogger("mkdocs.hooks.articles")
@@ -99,10 +100,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         log.warning(str(warning))
     if articles.problems:
         lines = "\n".join(f"  {problem}" for problem in articles.problems)
-        raise PluginError(
-            f"{len(articles.problems)} problem(s) in article front matter:\n{lines}\n"
-            "Fix the lines above and save; the preview rebuilds by itself."
-        )
+        raise PluginError(f"{say('build.problems', count=len(articles.problems))}\n{lines}\n{say('build.fix')}")
     return files
 
 

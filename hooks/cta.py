@@ -25,7 +25,7 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
-from hub import cta, forms, headers, site
+from hub import cta, forms, headers, messages, site
 
 NGINX_SNIPPET = "nginx-security-headers.conf"
 
@@ -212,17 +212,17 @@ def _validated(schema: type[base.Config], raw: object, key: str) -> Any:
     prefix = f"extra.{key}." if key else "extra."
     names = [name for name, _ in base.get_schema(schema)]
     if not isinstance(raw, dict):
-        raise ConfigurationError(f"mkdocs.yml: {prefix[:-1]}: must be a mapping with {', '.join(names)}")
+        raise ConfigurationError(f"mkdocs.yml: {prefix[:-1]}: må ha nøklene {', '.join(names)} på innrykkede linjer")
     config = schema()
     config.load_dict(raw)
     errors, warnings = config.validate()
     for name, warning in warnings:
         if name not in names:
             warning = f"er ikke en kjent innstilling og blir ikke brukt; bruk {', '.join(names)}"
-        log.warning(f"mkdocs.yml: {prefix}{name}: {warning}")
+        log.warning(f"mkdocs.yml: {prefix}{name}: {messages.config_warning(warning)}")
     if errors:
         name, error = errors[0]
-        raise ConfigurationError(f"mkdocs.yml: {prefix}{name}: {error}")
+        raise ConfigurationError(f"mkdocs.yml: {prefix}{name}: {messages.config_error(error)}")
     return config
 
 

@@ -20,6 +20,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
 from hub import catalogue, site
+from hub.messages import say
 
 TEMPLATE = "redirect-page.html"
 
@@ -60,8 +61,7 @@ def _write_redirect(post: Any, record: catalogue.Article, old: str, template: An
     old_url = posixpath.join(posixpath.dirname(new_url.rstrip("/")), old) + "/"
     path = os.path.join(config.site_dir, *old_url.split("/"), "index.html")
     if os.path.exists(path):
-        raise PluginError(f"{record.path}: redirect_from: {old!r} is the address of another page ({old_url}); "
-                          "choose the slug the article really had before")
+        raise PluginError(f"{record.path}: redirect_from: {say('site.redirect_taken', old=repr(old), url=old_url)}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     html = template.render(
         config=config,

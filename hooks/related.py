@@ -20,7 +20,8 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
-from hub import catalogue, related, site, text
+from hub import catalogue, messages, related, site, text
+from hub.messages import say
 
 log = logging.getLogger("mkdocs.hooks.related")
 
@@ -89,29 +90,29 @@ def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, na
 
 def _load_settings(raw: Any) -> related.Settings:
     if not isinstance(raw, dict):
-        raise ConfigurationError("mkdocs.yml: extra.related: must be a mapping with count, min_score and weights")
+        raise ConfigurationError(f"mkdocs.yml: extra.related: {say('settings.related')}")
     config = RelatedConfig()
     config.load_dict(raw)
     errors, warnings = config.validate()
     for key, warning in warnings:
-        log.warning(f"mkdocs.yml: extra.related.{key}: {warning}")
+        log.warning(f"mkdocs.yml: extra.related.{key}: {messages.config_warning(warning)}")
     if errors:
         key, error = errors[0]
-        raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: {error}")
+        raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: {messages.config_error(error)}")
     _check_range("count", config.count, 1, 20)
     _check_range("min_score", config.min_score, 0, 1)
     for name in ("text", "tags", "categories"):
         _check_range(f"weights.{name}", config.weights[name], 0, 100)
     if config.weights.text <= 0:
-        raise ConfigurationError("mkdocs.yml: extra.related.weights.text: must be above 0, or untagged "
-                                 "articles could never get links")
+        raise ConfigurationError(f"mkdocs.yml: extra.related.weights.text: {say('settings.text_weight')}")
     weights = related.Weights(config.weights.text, config.weights.tags, config.weights.categories)
     return related.Settings(count=config.count, min_score=float(config.min_score), weights=weights)
 
 
 def _check_range(key: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not low <= value <= high:
-        raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: {value!r} is out of range; use {low} to {high}")
+        raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: "
+                                 f"{say('settings.range', value=repr(value), low=low, high=high)}")
 
 
 def _document(record: catalogue.Article, blog: Any) -> related.Document:
@@ -139,8 +140,7 @@ def _resolve_pins(record: catalogue.Article, posts: dict[str, Any], articles: ca
     for value in record.related:
         target = articles.by_name(value)
         if target is None or target.slug not in posts or _is_unpublished(target, blog):
-            raise PluginError(f"{record.path}: related: {value!r} is not a published article; "
-                              "use the slug or file name of one, e.g. motebooking-pa-telefon")
+            raise PluginError(f"{record.path}: related: {say('site.unpublished_pin', pin=repr(value))}")
         keys.append(target.slug)
     return keys
 

@@ -25,6 +25,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from hub import cards, catalogue, mdcache, seo, site
+from hub.messages import say
 
 log = logging.getLogger("mkdocs.hooks.seo")
 
@@ -142,6 +143,6 @@ def _article_image(post: Post, record: catalogue.Article, config: MkDocsConfig) 
     source = posixpath.normpath(posixpath.join(posixpath.dirname(record.src_uri), image))
     file = _files.get_file_from_path(source) if _files is not None else None
     if file is None:
-        raise PluginError(f"{record.path}: image: {image!r} is not a file next to the article; put the image in "
-                          f"docs/{posixpath.dirname(source)}/ or fix the path")
+        raise PluginError(f"{record.path}: image: "
+                          f"{say('site.image_missing', image=repr(image), folder='docs/' + posixpath.dirname(source))}")
     return _absolute(config, file.url)

@@ -104,12 +104,12 @@ def test_meta_yml_values_are_merged_under_the_articles_own(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("meta_yml", "expected"), [
-    ("categories: [Ukjent]\n", "docs/artikler/posts/.meta.yml:1: categories: 'Ukjent' is not an allowed category"),
-    ("tags: salg\n", "docs/artikler/posts/.meta.yml:1: tags: is a text, not a list"),
-    ("template: ../hemmelig\n", "docs/artikler/posts/.meta.yml:1: template: '../hemmelig' must be the file name"),
-    ("draft: kanskje\n", "docs/artikler/posts/.meta.yml:1: draft: 'kanskje' must be true or false"),
-    ("\n\ncatgories: [Coaching]\n", "docs/artikler/posts/.meta.yml:3: catgories: is not a known front-matter key"),
-    ("tags: [salg\n", "docs/artikler/posts/.meta.yml:2: the file is not valid YAML"),
+    ("categories: [Ukjent]\n", "docs/artikler/posts/.meta.yml:1: categories: 'Ukjent' er ikke tillatt her"),
+    ("tags: salg\n", "docs/artikler/posts/.meta.yml:1: tags: er en tekst, ikke en liste"),
+    ("template: ../hemmelig\n", "docs/artikler/posts/.meta.yml:1: template: '../hemmelig' må være filnavnet til en mal"),
+    ("draft: kanskje\n", "docs/artikler/posts/.meta.yml:1: draft: 'kanskje' må være true eller false"),
+    ("\n\ncatgories: [Coaching]\n", "docs/artikler/posts/.meta.yml:3: catgories: er ikke en kjent nøkkel i front matter"),
+    ("tags: [salg\n", "docs/artikler/posts/.meta.yml:2: filen er ikke gyldig YAML"),
 ])
 def test_meta_yml_values_are_validated_like_the_articles_own(tmp_path: Path, meta_yml: str, expected: str) -> None:
     articles = load(tmp_path, {"artikler/posts/.meta.yml": meta_yml, "artikler/posts/a.md": front()})
@@ -121,8 +121,8 @@ def test_a_type_clash_between_meta_yml_and_article_names_both(tmp_path: Path) ->
     articles = load(tmp_path, {"artikler/posts/.meta.yml": "related: [b]\n",
                                "artikler/posts/a.md": front(related=False)})
     assert [str(problem) for problem in articles.problems] == [
-        "docs/artikler/posts/a.md:5: related: has another type than in docs/artikler/posts/.meta.yml (line 1), so "
-        "the two cannot be combined; use the same kind of value in both"]
+        "docs/artikler/posts/a.md:5: related: har en annen type enn i docs/artikler/posts/.meta.yml (linje 1), så "
+        "de kan ikke slås sammen; bruk samme slags verdi begge steder"]
 
 
 # -----------------------------------------------------------------------------
@@ -190,12 +190,12 @@ def test_a_written_readtime_wins(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("authors_yml", "expected"), [
-    ("authors:\n  kari: Kari Berg\n", "docs/artikler/.authors.yml:2: authors.kari: must be a mapping with name"),
+    ("authors:\n  kari: Kari Berg\n", "docs/artikler/.authors.yml:2: authors.kari: må ha name, description og avatar"),
     ("authors:\n  kari:\n    name: Kari\n    description: Rådgiver\n",
-     "docs/artikler/.authors.yml:2: authors.kari.avatar: is missing"),
-    ("authors:\n  kari:\n    name: Kari\n   description: x\n", "docs/artikler/.authors.yml:4: the file is not valid YAML"),
-    ("- kari\n", "docs/artikler/.authors.yml:1: the file must be a list of 'key: value' lines"),
-    ("forfattere: {}\n", "docs/artikler/.authors.yml:1: authors: must map each author id"),
+     "docs/artikler/.authors.yml:2: authors.kari.avatar: mangler"),
+    ("authors:\n  kari:\n    name: Kari\n   description: x\n", "docs/artikler/.authors.yml:4: filen er ikke gyldig YAML"),
+    ("- kari\n", "docs/artikler/.authors.yml:1: filen må bestå av linjer med «nøkkel: verdi»"),
+    ("forfattere: {}\n", "docs/artikler/.authors.yml:1: authors: må knytte hver forfatter-id"),
 ])
 def test_broken_authors_files_name_the_line_and_the_author(tmp_path: Path, authors_yml: str, expected: str) -> None:
     write(tmp_path, {})
@@ -289,5 +289,5 @@ def test_a_quoted_date_is_the_one_thing_only_the_build_sees(date: str) -> None:
 def test_a_date_that_does_not_exist_gets_our_own_words(date: str) -> None:
     read = frontmatter.read("docs/a.md", f"---\ntitle: T\ndate: {date}\n---\n".encode())
     assert [str(problem) for problem in read.problems] == [
-        f"docs/a.md:3: date: '{date}' is not a real date; write it as YYYY-MM-DD with a month from 01 to 12 and a "
-        "day that month has, e.g. 2025-03-14"]
+        f"docs/a.md:3: date: '{date}' er ikke en dato som finnes; skriv den som ÅÅÅÅ-MM-DD med måned 01–12 og en "
+        "dag måneden har, for eksempel 2025-03-14"]

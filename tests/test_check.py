@@ -56,12 +56,12 @@ def test_check_reports_warnings_and_exits_zero(repo: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["Artikkel", "Ord", "Lesetid", "LIX", "Lesbarhet", "Feil", "Advarsler"]
     for line in (
-        "warning: docs/artikler/posts/a.md:2: title: is 70 characters; keep it under 60 for search results",
-        "warning: docs/artikler/posts/a.md:13: image: bilde.png has no alt text; describe the image inside ![…]",
-        "warning: docs/artikler/posts/a.md:15: heading: jumps from level 1 to 4; use ##",
-        "warning: docs/artikler/posts/a.md:6: tags: 'ensom' is used by no other article; reuse an existing tag "
-        "or drop it",
-        "2 articles, 0 errors, 4 warnings",
+        "advarsel: docs/artikler/posts/a.md:2: title: er 70 tegn; hold den under 60 så den får plass i søkeresultater",
+        "advarsel: docs/artikler/posts/a.md:13: image: bilde.png har ingen alt-tekst; beskriv bildet inni ![…]",
+        "advarsel: docs/artikler/posts/a.md:15: heading: hopper fra nivå 1 til 4; bruk ##",
+        "advarsel: docs/artikler/posts/a.md:6: tags: 'ensom' brukes ikke av noen annen artikkel; bruk et emneord "
+        "som finnes, eller fjern det",
+        "2 artikler, 0 feil, 4 advarsler",
     ):
         assert line in out
 
@@ -70,15 +70,15 @@ def test_check_exits_non_zero_on_errors(repo: Path, capsys: pytest.CaptureFixtur
     write(repo, "a", "Se [borte](finnes-ikke.md).\n", description="x" * 170)
     assert check.main(["--root", str(repo)]) == 1
     out = capsys.readouterr().out
-    assert "error: docs/artikler/posts/a.md:3: description: is 170 characters, the limit is 160" in out
-    assert ("error: docs/artikler/posts/a.md:8: link: finnes-ikke.md does not resolve to a file in docs/; "
-            "link to the .md file, e.g. ../index.md") in out
+    assert "feil: docs/artikler/posts/a.md:3: description: er 170 tegn, grensen er 160" in out
+    assert ("feil: docs/artikler/posts/a.md:8: link: finnes-ikke.md fører ikke til en fil i docs/; "
+            "lenk til .md-filen, for eksempel ../index.md") in out
 
 
 def test_check_of_the_real_articles_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert check.main([]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith("10 articles, 0 errors, 0 warnings")
+    assert out.rstrip().endswith("10 artikler, 0 feil, 0 advarsler")
 
 
 def test_committed_schema_is_up_to_date() -> None:

@@ -139,9 +139,9 @@ def test_front_matter_chooses_and_rewords_blocks(small_site) -> None:
 
 @pytest.mark.parametrize(("files", "message"), [
     ({"artikler/posts/a.md": article("A", slug="a", cta={"boking": True})},
-     "docs/artikler/posts/a.md:6: cta: 'boking' is not a known block; use booking and newsletter"),
+     "docs/artikler/posts/a.md:6: cta: 'boking' er ikke en kjent blokk; bruk booking og newsletter"),
     ({"side.md": "---\ntitle: Side\ndescription: D.\ncta:\n  nyhetsbrev: true\n---\n\n# Side\n"},
-     "docs/side.md: cta: 'nyhetsbrev' is not a known block; use booking and newsletter"),
+     "docs/side.md: cta: 'nyhetsbrev' er ikke en kjent blokk; bruk booking og newsletter"),
 ])
 def test_cta_typos_fail_naming_the_file(small_site, files: dict, message: str) -> None:
     build = small_site(files, extra=extra())

@@ -121,8 +121,8 @@ def test_success_message_follows_double_opt_in() -> None:
     ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": {"source": " "}},
      "booking.utm.source: must be a non-empty text"),
     ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": "kilde"},
-     "booking.utm: must be a mapping with source, medium, campaign"),
-    ("calendly", "booking: must be a mapping with provider, url, utm"),
+     "booking.utm: må ha nøklene source, medium, campaign på innrykkede linjer"),
+    ("calendly", "booking: må ha nøklene provider, url, utm på innrykkede linjer"),
 ])
 def test_bad_booking_settings_name_key_and_value(raw: dict, message: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
@@ -181,10 +181,10 @@ def test_front_matter_overrides_heading_and_pitch() -> None:
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ({"boking": True}, "'boking' is not a known block; use booking and newsletter"),
-    ({"booking": {"overskrift": "x"}}, "booking.overskrift: is not known; use heading and pitch"),
-    ({"booking": {"heading": ""}}, "booking.heading: must be a non-empty text"),
-    ("ja", "must be false, true, or a mapping with booking and newsletter"),
+    ({"boking": True}, "'boking' er ikke en kjent blokk; bruk booking og newsletter"),
+    ({"booking": {"overskrift": "x"}}, "booking.overskrift: er ukjent; bruk heading og pitch"),
+    ({"booking": {"heading": ""}}, "booking.heading: må være en tekst som ikke er tom"),
+    ("ja", "må være false, true, eller booking og newsletter med true, false eller heading og pitch"),
 ])
 def test_front_matter_typos_are_errors(value, message: str) -> None:
     assert cta.check_front_matter(value) == message

@@ -35,10 +35,10 @@ def test_the_untouched_template_cannot_be_published(repo: Path, small_site) -> N
     text = newpost.create("Slik coacher du selgerne dine", repo).read_text(encoding="utf-8")
     build = small_site({"artikler/posts/ny.md": text.replace("draft: true\n", "")})
     assert build.returncode != 0 and "Traceback" not in build.output
-    for line in ("docs/artikler/posts/ny.md:3: description: is still the example text from make new",
-                 "docs/artikler/posts/ny.md:6: authors: is empty", "docs/artikler/posts/ny.md:7: categories: is empty",
+    for line in ("docs/artikler/posts/ny.md:3: description: er fortsatt eksempelteksten fra make new",
+                 "docs/artikler/posts/ny.md:6: authors: er tom", "docs/artikler/posts/ny.md:7: categories: er tom",
                  "docs/artikler/posts/ny.md:13: text: 'Skriv første avsnitt her. Det vises i artikkeloversikten.' "
-                 "is still the example text", "docs/artikler/posts/ny.md:17: text: '## Første mellomtittel'",
+                 "er fortsatt eksempelteksten", "docs/artikler/posts/ny.md:17: text: '## Første mellomtittel'",
                  "docs/artikler/posts/ny.md:19: text: 'Resten av teksten.'"):
         assert line in build.output, line
     # As a draft, it builds: the preview shows it.
@@ -63,14 +63,14 @@ def test_created_article_builds_and_publishes_once_written(repo: Path, small_sit
 
 def test_refuses_to_overwrite_or_reuse_a_slug(repo: Path) -> None:
     newpost.create("Forhandling uten panikk", repo)
-    with pytest.raises(newpost.Refused, match="already exists"):
+    with pytest.raises(newpost.Refused, match="finnes allerede"):
         newpost.create("Forhandling uten panikk!", repo)
     other = repo / "docs/artikler/posts/annen-fil.md"
     other.write_text("---\ntitle: X\ndescription: Y.\ndate: 2025-01-01\nslug: prisforhandling\n---\n\nT\n", "utf-8")
-    with pytest.raises(newpost.Refused, match="'prisforhandling' is already used by docs/artikler/posts/annen-fil.md"):
+    with pytest.raises(newpost.Refused, match="'prisforhandling' brukes allerede av docs/artikler/posts/annen-fil.md"):
         newpost.create("Prisforhandling", repo)
     other.write_text(other.read_text("utf-8").replace("slug: prisforhandling", "slug: pris\nredirect_from: [rabatt]"))
-    with pytest.raises(newpost.Refused, match="'rabatt' is already used by docs/artikler/posts/annen-fil.md"):
+    with pytest.raises(newpost.Refused, match="'rabatt' brukes allerede av docs/artikler/posts/annen-fil.md"):
         newpost.create("Rabatt", repo)
 
 
@@ -78,5 +78,5 @@ def test_command_prints_preview_url_or_reason(repo: Path, capsys: pytest.Capture
     assert newpost.main(["Ny artikkel", "--root", str(repo)]) == 0
     assert "http://127.0.0.1:8000/artikler/ny-artikkel/" in capsys.readouterr().out
     assert newpost.main(["Ny artikkel", "--root", str(repo)]) == 1
-    assert capsys.readouterr().err.startswith("Not created: docs/artikler/posts/ny-artikkel.md already exists")
+    assert capsys.readouterr().err.startswith("Ikke laget: docs/artikler/posts/ny-artikkel.md finnes allerede")
     assert newpost.main(["  ", "--root", str(repo)]) == 1

@@ -98,16 +98,16 @@ def test_an_article_in_a_subfolder_is_an_article_everywhere(site_writer, tmp_pat
     # `make check` lists it, and `make new` will not reuse its slug.
     assert check.main(["--root", str(tmp_path)]) == 0
     table = capsys.readouterr().out
-    assert re.search(r"^b\.md\s+\d+", table, re.MULTILINE) and "2 articles" in table
+    assert re.search(r"^b\.md\s+\d+", table, re.MULTILINE) and "2 artikler" in table
     with pytest.raises(newpost.Refused, match="docs/artikler/posts/2025/mars/b.md"):
         newpost.create("B", tmp_path)
 
 
 @pytest.mark.parametrize(("meta_yml", "message"), [
     ("template: article.html\ncategories: [Ukjent]\n",
-     "docs/artikler/posts/.meta.yml:2: categories: 'Ukjent' is not an allowed category"),
-    ("template: article.html\ntags: coaching\n", "docs/artikler/posts/.meta.yml:2: tags: is a text, not a list"),
-    ("template: article.html\ndraft: nei\n", "docs/artikler/posts/.meta.yml:2: draft: 'nei' must be true or false"),
+     "docs/artikler/posts/.meta.yml:2: categories: 'Ukjent' er ikke tillatt her"),
+    ("template: article.html\ntags: coaching\n", "docs/artikler/posts/.meta.yml:2: tags: er en tekst, ikke en liste"),
+    ("template: article.html\ndraft: nei\n", "docs/artikler/posts/.meta.yml:2: draft: 'nei' må være true eller false"),
 ])
 def test_meta_yml_is_checked_by_the_build_and_by_make_check(site_writer, tmp_path: Path, meta_yml: str, message: str,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,16 +115,16 @@ def test_meta_yml_is_checked_by_the_build_and_by_make_check(site_writer, tmp_pat
     build = run_mkdocs(config, tmp_path / "site")
     assert build.returncode != 0 and message in build.output and "Traceback" not in build.output
     assert check.main(["--root", str(tmp_path)]) == 1
-    assert f"error: {message}" in capsys.readouterr().out
+    assert f"feil: {message}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("meta", "message"), [
     # Material would stop on these itself, in English and without the line.
-    ({"tags": "coaching, feedback"}, "docs/artikler/posts/a.md:5: tags: is a text, not a list"),
-    ({"authors": "kari"}, "docs/artikler/posts/a.md:5: authors: is a text, not a list"),
+    ({"tags": "coaching, feedback"}, "docs/artikler/posts/a.md:5: tags: er en tekst, ikke en liste"),
+    ({"authors": "kari"}, "docs/artikler/posts/a.md:5: authors: er en tekst, ikke en liste"),
     ({"readtime": "fem"}, "docs/artikler/posts/a.md:5: readtime: 'fem' must be a whole number of minutes"),
     ({"related": ["finnes-ikke"]}, "docs/artikler/posts/a.md:5: related: 'finnes-ikke' is not an article"),
-    ({"date": {"created": "2025-01-15"}}, "docs/artikler/posts/a.md:4: date: '2025-01-15' is text, not a date"),
+    ({"date": {"created": "2025-01-15"}}, "docs/artikler/posts/a.md:4: date: '2025-01-15' er tekst, ikke en dato"),
 ])
 def test_make_check_stops_on_what_the_build_stops_on(site_writer, tmp_path: Path, meta: dict, message: str,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,7 +134,7 @@ def test_make_check_stops_on_what_the_build_stops_on(site_writer, tmp_path: Path
     assert build.returncode != 0 and message in build.output, build.output
     assert "Traceback" not in build.output and "Error reading metadata" not in build.output
     assert check.main(["--root", str(tmp_path)]) == 1
-    assert f"error: {message}" in capsys.readouterr().out
+    assert f"feil: {message}" in capsys.readouterr().out
 
 
 def test_make_check_and_the_byline_give_the_same_reading_time(real_site, capsys: pytest.CaptureFixture[str]) -> None:

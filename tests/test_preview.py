@@ -24,7 +24,7 @@ from support import MKDOCS_ENV, article, free_port
 pytestmark = pytest.mark.slow
 
 BODY = "Coaching av selgere hver uke gir fremgang."
-TAGS_ERROR = "docs/artikler/posts/a.md:6: tags: is a text, not a list"
+TAGS_ERROR = "docs/artikler/posts/a.md:6: tags: er en tekst, ikke en liste"
 
 
 class Preview:
@@ -91,7 +91,7 @@ def test_a_broken_save_shows_every_time_and_the_browser_gets_a_norwegian_page(pr
     assert page.css_first("h1").text() == "Forhåndsvisningen kan ikke bygges"
     items = [item.text(separator=" ") for item in page.css("ol li")]
     assert any("docs/artikler/posts/a.md, linje 6" in item and "feltet tags" in " ".join(item.split())
-               and "is a text, not a list" in item for item in items), items
+               and "er en tekst, ikke en liste" in item for item in items), items
     assert "/livereload/" in html  # it reloads by itself when the build is good again
     assert running.get("artikler/")[0] == 500  # every page says so, not only the broken one
     # The same mistake saved again is printed in full again.

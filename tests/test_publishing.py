@@ -84,6 +84,6 @@ def test_missing_required_key_names_file_and_key(small_site, key: str) -> None:
 def test_unknown_key_is_a_warning_that_strict_fails_on(small_site) -> None:
     build = small_site({"artikler/posts/skrivefeil.md": article("Skrivefeil", catgories=["Coaching"])})
     assert build.returncode != 0
-    assert "docs/artikler/posts/skrivefeil.md:5: catgories: is not a known front-matter key" in build.output
+    assert "docs/artikler/posts/skrivefeil.md:5: catgories: er ikke en kjent nøkkel i front matter" in build.output
     assert "did you mean 'categories'?" in build.output
     assert "Traceback" not in build.output

@@ -49,17 +49,17 @@ def test_browser_lands_on_the_new_address(renamed, browser: Browser) -> None:
 @pytest.mark.parametrize(("files", "message"), [
     ({"artikler/posts/a.md": article("A", slug="a", redirect_from=["b"]),
       "artikler/posts/b.md": article("B", slug="b")},
-     "docs/artikler/posts/a.md:6: redirect_from: 'b' is the slug of docs/artikler/posts/b.md; "
-     "an old address cannot also be live"),
+     "docs/artikler/posts/a.md:6: redirect_from: 'b' er slugen til docs/artikler/posts/b.md; "
+     "en gammel adresse kan ikke samtidig være i bruk"),
     ({"artikler/posts/a.md": article("A", slug="a", redirect_from=["gammel"]),
       "artikler/posts/c.md": article("C", slug="c", redirect_from=["gammel"])},
-     "docs/artikler/posts/c.md:6: redirect_from: 'gammel' already redirects to docs/artikler/posts/a.md; "
-     "keep it in one article"),
+     "docs/artikler/posts/c.md:6: redirect_from: 'gammel' videresendes allerede til docs/artikler/posts/a.md; "
+     "ha den i bare én artikkel"),
     ({"artikler/posts/a.md": article("A", slug="a", redirect_from=["Gammel Adresse"])},
-     "docs/artikler/posts/a.md:6: redirect_from: 'Gammel Adresse' is not a slug"),
+     "docs/artikler/posts/a.md:6: redirect_from: 'Gammel Adresse' er ikke en slug"),
     ({"artikler/posts/a.md": article("A", slug="a", redirect_from=["metode"]),
       "artikler/metode.md": "---\ntitle: Metode\ndescription: Om metoden.\n---\n\n# Metode\n"},
-     "docs/artikler/posts/a.md: redirect_from: 'metode' is the address of another page (artikler/metode/)"),
+     "docs/artikler/posts/a.md: redirect_from: 'metode' er adressen til en annen side (artikler/metode/)"),
 ])
 def test_bad_redirects_fail_the_build_naming_file_and_value(small_site, files, message: str) -> None:
     build = small_site(files)

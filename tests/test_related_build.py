@@ -78,8 +78,8 @@ def test_drafts_and_future_articles_are_never_linked(small_site) -> None:
 
 @pytest.mark.parametrize(("pin", "message"), [
     # An article that does not exist is a front-matter error, named with its line (`make check` says it too).
-    ("finnes-ikke", "docs/artikler/posts/a.md:6: related: 'finnes-ikke' is not an article; use the slug or file name"),
-    ("kladd", "docs/artikler/posts/a.md: related: 'kladd' is not a published article"),
+    ("finnes-ikke", "docs/artikler/posts/a.md:6: related: 'finnes-ikke' er ikke en artikkel; bruk slugen eller filnavnet"),
+    ("kladd", "docs/artikler/posts/a.md: related: 'kladd' er ikke en publisert artikkel"),
 ])
 def test_unknown_or_unpublished_pin_fails_naming_file_and_value(small_site, pin: str, message: str) -> None:
     files = coaching_site(related=[pin])
@@ -90,9 +90,9 @@ def test_unknown_or_unpublished_pin_fails_naming_file_and_value(small_site, pin:
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"count": 0}, "mkdocs.yml: extra.related.count: 0 is out of range; use 1 to 20"),
-    ({"count": "tre"}, "mkdocs.yml: extra.related.count: Expected type: <class 'int'>"),
-    ({"min_score": 2}, "mkdocs.yml: extra.related.min_score: 2 is out of range; use 0 to 1"),
+    ({"count": 0}, "mkdocs.yml: extra.related.count: 0 er utenfor området; bruk 1 til 20"),
+    ({"count": "tre"}, "mkdocs.yml: extra.related.count: må være et heltall"),
+    ({"min_score": 2}, "mkdocs.yml: extra.related.min_score: 2 er utenfor området; bruk 0 til 1"),
     ({"weights": {"text": 0}}, "mkdocs.yml: extra.related.weights.text: must be above 0"),
     ({"weights": {"tags": -1}}, "mkdocs.yml: extra.related.weights.tags: -1 is out of range"),
     ({"antall": 3}, "mkdocs.yml: extra.related.antall: Unrecognised configuration name: antall"),

@@ -95,7 +95,7 @@ def test_article_image_from_front_matter_is_shared(small_site) -> None:
 def test_missing_article_image_fails_naming_file_and_field(small_site) -> None:
     build = small_site({"artikler/posts/a.md": article("Uten bilde", slug="a", image="finnes-ikke.png")})
     assert build.returncode != 0
-    assert "docs/artikler/posts/a.md: image: 'finnes-ikke.png' is not a file next to the article" in build.output
+    assert "docs/artikler/posts/a.md: image: 'finnes-ikke.png' er ikke en fil ved siden av artikkelen" in build.output
     assert "Traceback" not in build.output
 
 

@@ -30,6 +30,7 @@ import yaml
 
 from hub import cta, frontmatter, text
 from hub.frontmatter import FrontMatter, Problem
+from hub.messages import say
 
 # How Material's meta plugin merges a folder's .meta.yml into a page: lists are
 # extended, mappings merged, and a type clash is an error.
@@ -292,9 +293,8 @@ def _clash(front: FrontMatter, meta: FrontMatter, error: TypeError) -> FrontMatt
                "")
     clash = FrontMatter(path=front.path, meta=dict(front.meta), lines=dict(front.lines), body=front.body,
                         body_line=front.body_line, source=front.source)
-    clash.problems = [*front.problems, Problem(
-        front.path, front.line(key), key, f"has another type than in {meta.path} (line {meta.line(key)}), "
-        "so the two cannot be combined; use the same kind of value in both")]
+    clash.problems = [*front.problems, Problem(front.path, front.line(key), key,
+                                               say("site.type_clash", other=meta.path, line=meta.line(key)))]
     return clash
 
 
@@ -349,8 +349,7 @@ def reading_minutes(body: str, layout: Layout) -> int:
 def _unknown_pins(articles: list[Article], fronts: Mapping[str, FrontMatter]) -> list[Problem]:
     """A ``related:`` pin must name an article that exists."""
     names = {name for article in articles for name in article.names()}
-    return [fronts[article.path].problem("related", f"{pin!r} is not an article; use the slug or file name of "
-                                         "one, e.g. motebooking-pa-telefon")
+    return [fronts[article.path].problem("related", say("site.unknown_pin", pin=repr(pin)))
             for article in articles for pin in article.related if pin.strip().lstrip("/") not in names]
 
 
@@ -383,19 +382,17 @@ def read_authors(layout: Layout) -> tuple[dict[str, Author], list[Problem]]:
         return {}, list(front.problems)
     entries = front.meta.get("authors")
     if not isinstance(entries, dict):
-        return {}, [front.problem("authors", "must map each author id to name, description and avatar")]
+        return {}, [front.problem("authors", say("authors.not_mapping"))]
     node = _authors_node(front.source)
     authors, problems = {}, []
     for key, entry in entries.items():
         line = node.get(str(key), front.line("authors"))
         if not isinstance(entry, dict):
-            problems.append(Problem(shown, line, f"authors.{key}", "must be a mapping with name, description and "
-                                    f"avatar on indented lines, not {entry!r}"))
+            problems.append(Problem(shown, line, f"authors.{key}", say("authors.entry", value=repr(entry))))
             continue
         missing = [name for name in ("name", "description", "avatar") if not str(entry.get(name) or "").strip()]
         if missing:
-            problems.append(Problem(shown, line, f"authors.{key}.{missing[0]}", "is missing; every author needs "
-                                    "a name, a role (description) and an avatar image"))
+            problems.append(Problem(shown, line, f"authors.{key}.{missing[0]}", say("authors.missing")))
             continue
         authors[str(key)] = Author(str(key), str(entry["name"]), str(entry["description"]), str(entry["avatar"]))
     return authors, problems

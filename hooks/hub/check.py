@@ -21,6 +21,7 @@ from pathlib import Path
 
 from hub import catalogue, frontmatter, site
 from hub.frontmatter import Problem
+from hub.messages import count, say
 from hub.text import FENCE, IMAGE, all_words, prose_blocks
 
 # Longer titles are cut off in search results and link previews.
@@ -94,11 +95,10 @@ def _missing_alt_texts(front: frontmatter.FrontMatter) -> list[Problem]:
     for number, line in _body_lines(front):
         for match in IMAGE.finditer(line):
             if not match.group(1).strip():
-                found.append(Problem(front.path, number, "image", f"{match.group(2)} has no alt text; "
-                                     "describe the image inside ![…]"))
+                found.append(Problem(front.path, number, "image", say("check.alt_missing", image=match.group(2))))
         for tag in _HTML_IMAGE.findall(line):
             if not re.search(r'\balt="[^"]+"', tag):
-                found.append(Problem(front.path, number, "image", "an <img> has no alt text"))
+                found.append(Problem(front.path, number, "image", say("check.img_alt_missing")))
     return found
 
 
@@ -108,8 +108,8 @@ def _skipped_heading_levels(front: frontmatter.FrontMatter) -> list[Problem]:
         if match := _HEADING.match(line):
             level = len(match.group(1))
             if level > previous + 1:
-                found.append(Problem(front.path, number, "heading",
-                                     f"jumps from level {previous} to {level}; use {'#' * (previous + 1)}"))
+                found.append(Problem(front.path, number, "heading", say(
+                    "check.heading_jump", previous=previous, level=level, hashes="#" * (previous + 1))))
             previous = level
     return found
 
@@ -124,8 +124,8 @@ def _broken_links(front: frontmatter.FrontMatter, source: Path, facts: site.Site
             resolved = (source.parent / path).resolve()
             inside = facts.docs.resolve() in resolved.parents
             if not inside or not resolved.exists():
-                found.append(Problem(front.path, number, "link", f"{target} does not resolve to a file in "
-                                     f"{facts.relative(facts.docs)}/; link to the .md file, e.g. ../index.md"))
+                found.append(Problem(front.path, number, "link", say("check.broken_link", target=target,
+                                                                      docs=facts.relative(facts.docs))))
     return found
 
 
@@ -134,10 +134,9 @@ def _front_warnings(front: frontmatter.FrontMatter) -> list[Problem]:
     title = front.meta.get("title")
     if isinstance(title, str) and len(title) > TITLE_LIMIT:
         found.append(Problem(front.path, front.line("title"), "title",
-                             f"is {len(title)} characters; keep it under {TITLE_LIMIT} for search results"))
+                             say("check.long_title", length=len(title), limit=TITLE_LIMIT)))
     if "slug" not in front.meta:
-        found.append(Problem(front.path, 1, "slug", "is not pinned, so the address changes with the title; "
-                             f"add 'slug: {frontmatter.effective_slug(front)}'"))
+        found.append(Problem(front.path, 1, "slug", say("check.unpinned_slug", slug=frontmatter.effective_slug(front))))
     return found
 
 
@@ -174,8 +173,7 @@ def _lone_tags(fronts: list[frontmatter.FrontMatter]) -> list[Problem]:
         return [value] if isinstance(value, str) else [tag for tag in value if isinstance(tag, str)]
 
     uses = Counter(tag for front in fronts for tag in set(tags(front)))
-    return [Problem(front.path, front.line("tags"), "tags",
-                    f"{tag!r} is used by no other article; reuse an existing tag or drop it")
+    return [Problem(front.path, front.line("tags"), "tags", say("check.lone_tag", tag=repr(tag)))
             for front in fronts for tag in tags(front) if uses[tag] == 1]
 
 
@@ -194,23 +192,19 @@ def format_table(reports: list[Report]) -> str:
 
 
 def format_findings(reports: list[Report]) -> str:
-    lines = [f"error: {problem}" for report in reports for problem in sorted(report.errors)]
-    lines += [f"warning: {problem}" for report in reports for problem in sorted(report.warnings)]
+    lines = [say("check.error", problem=problem) for report in reports for problem in sorted(report.errors)]
+    lines += [say("check.warning", problem=problem) for report in reports for problem in sorted(report.warnings)]
     return "\n".join(lines)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Check every article: length, readability and common mistakes.")
-    parser.add_argument("--root", type=Path, default=site.REPO, help="the repository (default: this one)")
+    parser = argparse.ArgumentParser(description="Sjekk alle artikler: lengde, lesbarhet og vanlige feil.")
+    parser.add_argument("--root", type=Path, default=site.REPO, help="depotet (standard: dette)")
     args = parser.parse_args(argv)
     try:
         reports = check_site(site.read(args.root))
     except site.SiteError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(say("error", message=error), file=sys.stderr)
         return 1
     print(format_table(reports))
     if findings := format_findings(reports):
@@ -219,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(len(report.errors) for report in reports)
     warnings = sum(len(report.warnings) for report in reports)
     articles = sum(report.article for report in reports)
-    print(f"\n{_count(articles, 'article')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    print("\n" + say("check.summary", articles=count(articles, "article"), errors=count(errors, "error"),
+                      warnings=count(warnings, "warning")))
     return 1 if errors else 0
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hub import forms
+from hub.messages import say
 from hub.forms import LOCAL_HOSTS
 
 
@@ -265,19 +266,19 @@ def check_front_matter(value: object) -> str | None:
     if isinstance(value, bool):
         return None
     if not isinstance(value, dict):
-        return "must be false, true, or a mapping with booking and newsletter"
+        return say("check.cta")
     for name, setting in value.items():
         if name not in BLOCKS:
-            return f"{name!r} is not a known block; use booking and newsletter"
+            return say("check.cta_block", name=repr(name))
         if isinstance(setting, bool):
             continue
         if not isinstance(setting, dict):
-            return f"{name}: must be true, false, or a mapping with heading and pitch"
+            return say("check.cta_setting", name=name)
         for text_key, text in setting.items():
             if text_key not in TEXTS:
-                return f"{name}.{text_key}: is not known; use heading and pitch"
+                return say("check.cta_text_key", name=name, key=text_key)
             if not isinstance(text, str) or not text.strip():
-                return f"{name}.{text_key}: must be a non-empty text"
+                return say("check.cta_text", name=name, key=text_key)
     return None
 
 

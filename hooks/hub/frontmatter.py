@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from hub import cta
+from hub.messages import say
 from hub.slug import is_slug, slugify
 
 # libyaml's loader when PyYAML has it (several times faster on 1,000 files), else the pure one.
@@ -104,24 +105,17 @@ def read(path: str, raw: bytes) -> FrontMatter:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        result.problems.append(Problem(
-            path, line, "", "the file is not UTF-8 text; save it again as UTF-8 in your editor"
-        ))
+        result.problems.append(Problem(path, line, "", say("read.not_utf8")))
         return result
     # Newlines as Material's blog reads them (universal newlines), so the YAML
     # text it parses is exactly the text parsed here.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        result.problems.append(Problem(
-            path, 1, "", "the file is empty; it needs front matter between two '---' lines and a text"
-        ))
+        result.problems.append(Problem(path, 1, "", say("read.empty")))
         return result
     match = _FRONT_MATTER.match(text)
     if not match:
-        result.problems.append(Problem(
-            path, 1, "", "no front matter; start the file with '---', the keys title, "
-            "description and date, and another '---'"
-        ))
+        result.problems.append(Problem(path, 1, "", say("read.no_front_matter")))
         return result
     result.source = match.group(1) or ""
     _parse_yaml(result, result.source)
@@ -137,35 +131,30 @@ def read_yaml_file(path: str, raw: bytes) -> FrontMatter:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        result.problems.append(Problem(path, line, "", "the file is not UTF-8 text; save it again as UTF-8"))
+        result.problems.append(Problem(path, line, "", say("read.not_utf8")))
         return result
     result.source = text.replace("\r\n", "\n").replace("\r", "\n")
-    _parse_yaml(result, result.source, first_line=1, what="the file")
+    _parse_yaml(result, result.source, first_line=1, what=say("what.file"))
     return result
 
 
-def _parse_yaml(result: FrontMatter, source: str, first_line: int = 2, what: str = "the front matter") -> None:
+def _parse_yaml(result: FrontMatter, source: str, first_line: int = 2, what: str = "") -> None:
     # An article's YAML starts on line 2, right after the opening '---'.
+    what = what or say("what.front_matter")
     try:
         node = yaml.compose(source, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else 1
-        reason = error.problem or "invalid YAML"
-        result.problems.append(Problem(
-            result.path, line, "", f"{what} is not valid YAML ({reason}); "
-            "check quotes and indentation, and put values with ':' in quotes"
-        ))
+        result.problems.append(Problem(result.path, line, "", say("read.not_yaml", what=what)))
         return
-    except yaml.YAMLError as error:
-        result.problems.append(Problem(result.path, 1, "", f"{what} is not valid YAML ({error})"))
+    except yaml.YAMLError:
+        result.problems.append(Problem(result.path, 1, "", say("read.not_yaml", what=what)))
         return
     if node is None:
         return
     if not isinstance(node, yaml.MappingNode):
-        result.problems.append(Problem(
-            result.path, first_line, "", f"{what} must be a list of 'key: value' lines"
-        ))
+        result.problems.append(Problem(result.path, first_line, "", say("read.not_mapping", what=what)))
         return
     _construct_keys(result, node, first_line)
 
@@ -181,10 +170,8 @@ def _construct_keys(result: FrontMatter, node: yaml.MappingNode, first_line: int
             value = loader.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError):
             # YAML took it for a date or time that does not exist, such as 2025-13-01 or 2025-02-30.
-            result.problems.append(Problem(
-                result.path, line, key, f"{value_node.value!r} is not a real date; write it as YYYY-MM-DD "
-                "with a month from 01 to 12 and a day that month has, e.g. 2025-03-14"
-            ))
+            result.problems.append(Problem(result.path, line, key,
+                                           say("read.not_a_real_date", value=repr(value_node.value))))
             continue
         result.meta[key] = value
         result.lines[key] = line
@@ -199,7 +186,7 @@ Check = Callable[[Any, Context], "str | None"]
 
 def _check_text(value: Any, _: Context) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        return "must be a non-empty text; put it in quotes if it starts with a special character"
+        return say("check.text")
     return None
 
 
@@ -207,7 +194,7 @@ def _check_description(value: Any, context: Context) -> str | None:
     if problem := _check_text(value, context):
         return problem
     if len(value) > DESCRIPTION_LIMIT:
-        return f"is {len(value)} characters, the limit is {DESCRIPTION_LIMIT}"
+        return say("check.too_long", length=len(value), limit=DESCRIPTION_LIMIT)
     return None
 
 
@@ -232,13 +219,13 @@ def _check_date(value: Any, _: Context) -> str | None:
         return _check_moment(value)
     unknown = sorted(set(map(str, value)) - {"created", "updated"})
     if unknown:
-        return f"has unknown key {unknown[0]!r}; use 'created' and optionally 'updated'"
+        return say("check.date_unknown_key", key=repr(unknown[0]))
     if "created" not in value:
-        return "needs 'created', the publication date, e.g. {created: 2025-03-14}"
+        return say("check.date_no_created")
     if problem := _check_moment(value["created"]):
         return problem
     if "updated" in value and (problem := _check_moment(value["updated"])):
-        return f"updated {problem}"
+        return say("check.date_updated", problem=problem)
     return None
 
 
@@ -246,16 +233,15 @@ def _check_moment(value: Any) -> str | None:
     if isinstance(value, dt.date):  # a datetime is a date too
         return None
     if isinstance(value, str) and as_date(value) is not None:
-        return (f"{_show(value)} is text, not a date; remove any quotes, and write a time with seconds, "
-                "e.g. 2025-03-14 or 2025-03-14 08:30:00")
-    return f"{_show(value)} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-14"
+        return say("check.date_is_text", value=_show(value))
+    return say("check.not_a_date", value=_show(value))
 
 
 def _check_slug(value: Any, _: Context) -> str | None:
     if not isinstance(value, str) or not is_slug(value):
         shown = _show(value)
-        hint = f"; for example {slugify(str(value))!r}" if slugify(str(value)) else ""
-        return f"{shown} is not a slug: use lowercase a-z, digits and single hyphens{hint}"
+        hint = say("check.slug_hint", example=repr(slugify(str(value)))) if slugify(str(value)) else ""
+        return say("check.slug", value=shown, hint=hint)
     return None
 
 
@@ -263,27 +249,27 @@ def _check_list_of(allowed: Callable[[Context], frozenset[str]], what: str, one:
     def check(value: Any, context: Context) -> str | None:
         if isinstance(value, str):
             # Material reads a plain text as a list of letters; the editor's schema rejects it too.
-            return f"is a text, not a list; write it as [{value}] or one '- {one}' line each"
+            return say("check.list_is_text", value=value)
         if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-            return f"must be a list of {what}, e.g. [{_example(allowed(context), what)}]"
+            return say("check.list_of", what=what, example=_example(allowed(context), what))
         choices = allowed(context)
         for item in value:
             if choices and item not in choices:
-                return f"{item!r} is not an allowed {one}; choose from: " + ", ".join(sorted(choices))
+                return say("check.not_allowed", item=repr(item), choices=", ".join(sorted(choices)))
         if len(set(value)) != len(value):
-            return "lists the same value twice"
+            return say("check.twice")
         return None
     return check
 
 
 def _check_bool(value: Any, _: Context) -> str | None:
-    return None if isinstance(value, bool) else f"{_show(value)} must be true or false"
+    return None if isinstance(value, bool) else say("check.bool", value=_show(value))
 
 
 def _check_image(value: Any, _: Context) -> str | None:
     if isinstance(value, str) and value.strip():
         return None
-    return "must be the path of an image, e.g. bilder/forside.jpg"
+    return say("check.image")
 
 
 def _show(value: Any) -> str:
@@ -291,7 +277,7 @@ def _show(value: Any) -> str:
 
 
 def _example(choices: frozenset[str], what: str) -> str:
-    return ", ".join(sorted(choices)[:2]) if choices else f"first {what}"
+    return ", ".join(sorted(choices)[:2]) if choices else "…"
 
 
 # -----------------------------------------------------------------------------
@@ -301,11 +287,11 @@ def _example(choices: frozenset[str], what: str) -> str:
 
 def _check_slugs(value: Any, context: Context) -> str | None:
     if isinstance(value, str):
-        return f"is a text, not a list; write it as [{value}]"
+        return say("check.list_is_text", value=value)
     if not isinstance(value, list) or not value:
-        return "must be a list of old slugs, e.g. [gammel-adresse]"
+        return say("check.old_slugs")
     if len(set(map(str, value))) != len(value):
-        return "lists the same value twice"
+        return say("check.twice")
     return next((problem for item in value if (problem := _check_slug(item, context))), None)
 
 
@@ -313,36 +299,36 @@ def _check_related(value: Any, _: Context) -> str | None:
     if value is False:
         return None
     if isinstance(value, list) and value and all(isinstance(item, str) and item.strip() for item in value):
-        return "lists the same article twice" if len(set(value)) != len(value) else None
-    return "must be false (no related articles) or a list of slugs or file names, e.g. [motebooking-pa-telefon]"
+        return say("check.related_twice") if len(set(value)) != len(value) else None
+    return say("check.related")
 
 
 def _check_readtime(value: Any, _: Context) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 600:
         return None
-    return f"{_show(value)} must be a whole number of minutes, 1 to 600"
+    return say("check.readtime", value=_show(value))
 
 
 def _check_template(value: Any, _: Context) -> str | None:
     if isinstance(value, str) and re.fullmatch(_TEMPLATE_PATTERN, value):
         return None
-    return f"{_show(value)} must be the file name of a template in overrides/, e.g. article.html"
+    return say("check.template", value=_show(value))
 
 
 def _check_hide(value: Any, _: Context) -> str | None:
     if isinstance(value, list) and all(item in HIDEABLE for item in value) and len(set(value)) == len(value):
         return None
-    return "must be a list of what to hide, from: " + ", ".join(HIDEABLE)
+    return say("check.hide", choices=", ".join(HIDEABLE))
 
 
 def _check_search(value: Any, _: Context) -> str | None:
     if not isinstance(value, Mapping) or not set(map(str, value)) <= {"boost", "exclude"}:
-        return "must be a mapping with boost (a number) and/or exclude (true or false)"
+        return say("check.search")
     boost = value.get("boost", 1)
     if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 < boost <= 100:
-        return f"boost {_show(boost)} must be a number above 0 and at most 100"
+        return say("check.search_boost", value=_show(boost))
     if not isinstance(value.get("exclude", False), bool):
-        return "exclude must be true or false"
+        return say("check.search_exclude")
     return None
 
 
@@ -394,11 +380,11 @@ FIELDS: dict[str, Field] = {
     ),
     "slug": Field(_check_slug, "Fast adresse (URL) med a-z, tall og bindestrek. Endres ikke etter publisering.",
                   {"type": "string", "pattern": _SLUG_PATTERN}),
-    "authors": Field(_check_list_of(lambda context: context.authors, "authors", "author"),
+    "authors": Field(_check_list_of(lambda context: context.authors, "forfatter-id-er", "author"),
                      "Forfattere, med id-en fra .authors.yml.", _list_schema({"enum": "{authors}"})),
-    "categories": Field(_check_list_of(lambda context: context.categories, "categories", "category"),
+    "categories": Field(_check_list_of(lambda context: context.categories, "kategorier", "category"),
                         "Kategorier fra den tillatte listen.", _list_schema({"enum": "{categories}"})),
-    "tags": Field(_check_list_of(lambda _: frozenset(), "tags", "tag"), "Emneord, fritt valgt.",
+    "tags": Field(_check_list_of(lambda _: frozenset(), "emneord", "tag"), "Emneord, fritt valgt.",
                   _list_schema(_TEXT_SCHEMA)),
     "draft": Field(_check_bool, "true holder artikkelen upublisert (synlig i forhåndsvisningen).",
                    {"type": "boolean"}),
@@ -456,7 +442,7 @@ def validate(front: FrontMatter, context: Context, complete: bool = True) -> lis
             continue
         if name not in front.meta:
             if spec.required and complete:
-                problems.append(front.problem(name, f"is missing; add a line '{name}: …' to the front matter"))
+                problems.append(front.problem(name, say("check.missing", name=name)))
             continue
         if message := spec.check(front.meta[name], context):
             problems.append(front.problem(name, message))
@@ -467,18 +453,16 @@ def placeholders(front: FrontMatter) -> list[Problem]:
     """What ``make new`` wrote and staff have not replaced yet, in an article that is no longer a draft."""
     if front.unreadable or front.meta.get("draft") is True:
         return []
-    keep = "; replace it, or keep 'draft: true' until the article is ready"
     found = []
     if front.meta.get("description") == PLACEHOLDER_DESCRIPTION:
-        found.append(front.problem("description", "is still the example text from make new" + keep))
+        found.append(front.problem("description", say("placeholder.value")))
     for key in ("authors", "categories"):
         if front.meta.get(key) == []:
-            found.append(front.problem(key, "is empty; name at least one, or keep 'draft: true' until the "
-                                       "article is ready"))
+            found.append(front.problem(key, say("placeholder.empty")))
     for offset, line in enumerate(front.body.splitlines()):
         if line.strip() in PLACEHOLDER_LINES:
             found.append(Problem(front.path, front.body_line + offset, "text",
-                                 f"{line.strip()!r} is still the example text from make new" + keep))
+                                 say("placeholder.line", line=repr(line.strip()))))
     return found
 
 
@@ -496,8 +480,8 @@ def _unknown_message(key: str, known: set[str] | frozenset[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(key, sorted(known), n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"is not a known front-matter key and is ignored{hint}"
+    hint = say("check.unknown_key_hint", close=close[0]) if close else ""
+    return say("check.unknown_key", hint=hint)
 
 
 def effective_slug(front: FrontMatter) -> str:
@@ -520,7 +504,7 @@ def duplicate_slugs(fronts: list[FrontMatter]) -> list[Problem]:
             first = seen[slug]
             problems.append(Problem(
                 front.path, front.line("slug"), "slug",
-                f"{slug!r} is already used by {first.path}; give one of them another slug",
+                say("site.duplicate_slug", slug=repr(slug), other=first.path),
             ))
         else:
             seen[slug] = front
@@ -541,11 +525,11 @@ def redirect_conflicts(fronts: list[FrontMatter]) -> list[Problem]:
     for front in sorted(fronts, key=lambda item: item.path):
         for old in old_slugs(front.meta):
             if old in live:
-                problems.append(Problem(front.path, front.line("redirect_from"), "redirect_from",
-                                        f"{old!r} is the slug of {live[old]}; an old address cannot also be live"))
+                problems.append(front.problem("redirect_from", say("site.redirect_is_live", old=repr(old),
+                                                                   other=live[old])))
             elif old in claimed:
-                problems.append(Problem(front.path, front.line("redirect_from"), "redirect_from",
-                                        f"{old!r} already redirects to {claimed[old]}; keep it in one article"))
+                problems.append(front.problem("redirect_from", say("site.redirect_twice", old=repr(old),
+                                                                   other=claimed[old])))
             else:
                 claimed[old] = front.path
     return problems

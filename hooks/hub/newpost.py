@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from hub import frontmatter, site
+from hub.messages import say
 from hub.slug import slugify
 
 REPO = site.REPO
@@ -31,13 +32,13 @@ def create(title: str, root: Path = REPO, today: dt.date | None = None) -> Path:
     title = " ".join(title.split())
     slug = slugify(title)
     if not title or not slug:
-        raise Refused('the title is empty; use make new TITLE="Tittel på artikkelen"')
+        raise Refused(say("new.empty_title"))
     facts = site.read(root)
     target = facts.docs / facts.layout.new_article(slug)
     if target.exists():
-        raise Refused(f"{facts.relative(target)} already exists; choose another title or edit that file")
+        raise Refused(say("new.exists", path=facts.relative(target)))
     if owner := _slug_owner(facts, slug):
-        raise Refused(f"the slug {slug!r} is already used by {owner}; choose another title")
+        raise Refused(say("new.slug_taken", slug=repr(slug), owner=owner))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(_render(title, slug, today or dt.date.today(), list(facts.categories)), encoding="utf-8")
     return target
@@ -78,18 +79,17 @@ def _render(title: str, slug: str, today: dt.date, categories: list[str]) -> str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Start a new article as a draft.")
-    parser.add_argument("title", help="the article's title")
-    parser.add_argument("--root", type=Path, default=REPO, help="the repository (default: this one)")
+    parser = argparse.ArgumentParser(description="Start en ny artikkel som kladd.")
+    parser.add_argument("title", help="tittelen på artikkelen")
+    parser.add_argument("--root", type=Path, default=REPO, help="depotet (standard: dette)")
     args = parser.parse_args(argv)
     try:
         path = create(args.title, args.root)
     except (Refused, site.SiteError) as refusal:
-        print(f"Not created: {refusal}", file=sys.stderr)
+        print(say("new.refused", reason=refusal), file=sys.stderr)
         return 1
-    slug = path.stem
-    print(f"Created {path.relative_to(args.root)} (draft).")
-    print(f"Preview it with `make serve` at {PREVIEW.format(slug=slug)}")
+    print(say("new.created", path=path.relative_to(args.root).as_posix()))
+    print(say("new.preview", url=PREVIEW.format(slug=path.stem)))
     return 0
 
 

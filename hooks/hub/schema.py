@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from hub import frontmatter, site
+from hub.messages import say
 
 SCHEMA_PATH = Path("schemas/article.schema.json")
 
@@ -24,12 +25,12 @@ def main() -> int:
     try:
         facts = site.read()
     except site.SiteError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(say("error", message=error), file=sys.stderr)
         return 1
     path = facts.root / SCHEMA_PATH
     path.parent.mkdir(exist_ok=True)
     path.write_text(render(facts), encoding="utf-8")
-    print(f"Wrote {SCHEMA_PATH}")
+    print(say("schema.written", path=SCHEMA_PATH))
     return 0
 
 
