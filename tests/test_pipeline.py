@@ -122,8 +122,8 @@ def test_meta_yml_is_checked_by_the_build_and_by_make_check(site_writer, tmp_pat
     # Material would stop on these itself, in English and without the line.
     ({"tags": "coaching, feedback"}, "docs/artikler/posts/a.md:5: tags: er en tekst, ikke en liste"),
     ({"authors": "kari"}, "docs/artikler/posts/a.md:5: authors: er en tekst, ikke en liste"),
-    ({"readtime": "fem"}, "docs/artikler/posts/a.md:5: readtime: 'fem' must be a whole number of minutes"),
-    ({"related": ["finnes-ikke"]}, "docs/artikler/posts/a.md:5: related: 'finnes-ikke' is not an article"),
+    ({"readtime": "fem"}, "docs/artikler/posts/a.md:5: readtime: 'fem' må være et helt antall minutter"),
+    ({"related": ["finnes-ikke"]}, "docs/artikler/posts/a.md:5: related: 'finnes-ikke' er ikke en artikkel"),
     ({"date": {"created": "2025-01-15"}}, "docs/artikler/posts/a.md:4: date: '2025-01-15' er tekst, ikke en dato"),
 ])
 def test_make_check_stops_on_what_the_build_stops_on(site_writer, tmp_path: Path, meta: dict, message: str,

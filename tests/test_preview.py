@@ -110,5 +110,5 @@ def test_a_broken_setting_is_one_line_not_a_traceback(preview) -> None:
     config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     running.wait(lambda: running.get("artikler/a/")[0] == 500, "the error page")
     assert "extra.related.count" in running.get("artikler/a/")[1]
-    running.wait(lambda: "mkdocs.yml: extra.related.count: 0 is out of range" in running.output(), "the message")
+    running.wait(lambda: "mkdocs.yml: extra.related.count: 0 er utenfor området" in running.output(), "the message")
     assert "Traceback" not in running.output()

@@ -15,20 +15,20 @@ def source(slug: str = "a", extra: str = "") -> str:
     (source(extra="categories: [Salg]\n"),
      "docs/artikler/posts/a.md:6: categories: 'Salg' er ikke tillatt her; velg blant: Coaching, "
      "Forhandling, KPI og oppfølging, Motivasjon, Prospektering, Rekruttering, Salgsledelse"),
-    (source(extra="authors: [ola]\n"), "docs/artikler/posts/a.md:6: authors: 'ola' is not an allowed author; "
-                                       "choose from: kari"),
+    (source(extra="authors: [ola]\n"), "docs/artikler/posts/a.md:6: authors: 'ola' er ikke tillatt her; "
+                                       "velg blant: kari"),
     (source().replace("Kort ingress.", "x" * 212),
      "docs/artikler/posts/a.md:3: description: er 212 tegn, grensen er 160"),
     (source().replace("2025-03-14", "2025-02-30"),
-     "docs/artikler/posts/a.md:4: date: '2025-02-30' cannot be read (day is out of range for month); "
-     "dates are written YYYY-MM-DD"),
+     "docs/artikler/posts/a.md:4: date: '2025-02-30' er ikke en dato som finnes; skriv den som ÅÅÅÅ-MM-DD med "
+     "måned 01–12 og en dag måneden har, for eksempel 2025-03-14"),
     (source().replace("2025-03-14", "'2025-03-14'"),
-     "docs/artikler/posts/a.md:4: date: '2025-03-14' is in quotes, so it er tekst, ikke en dato; remove the quotes"),
+     "docs/artikler/posts/a.md:4: date: '2025-03-14' er tekst, ikke en dato; fjern eventuelle anførselstegn"),
     (source(slug="Møte På"), "docs/artikler/posts/a.md:5: slug: 'Møte På' er ikke en slug: bruk små bokstaver a–z, "
                              "tall og enkle bindestreker; for eksempel 'mote-pa'"),
     (source(extra="draft: kanskje\n"), "docs/artikler/posts/a.md:6: draft: 'kanskje' må være true eller false"),
-    (source(extra="related: ja\n"), "docs/artikler/posts/a.md:6: related: must be false (no related articles) "
-                                    "or a list of slugs or file names"),
+    (source(extra="related: ja\n"), "docs/artikler/posts/a.md:6: related: må være false (ingen liknende "
+                                    "artikler) eller en liste med slugs eller filnavn"),
     (source(extra="cta:\n  boking: true\n"),
      "docs/artikler/posts/a.md:6: cta: 'boking' er ikke en kjent blokk; bruk booking og newsletter"),
     (source(extra="redirect_from: [Gammel Adresse]\n"),
@@ -36,8 +36,8 @@ def source(slug: str = "a", extra: str = "") -> str:
     ("---\ntitle: [ugyldig\n---\n\nTekst.\n", "docs/artikler/posts/a.md:3: front matter er ikke gyldig YAML;"),
     ("", "docs/artikler/posts/a.md:1: filen er tom; den trenger front matter mellom to linjer med '---', og en tekst"),
     ("Bare tekst.\n", "docs/artikler/posts/a.md:1: mangler front matter; begynn filen med '---'"),
-    (b"---\ntitle: \xe6rlig\n---\n", "docs/artikler/posts/a.md:2: the file is not UTF-8 text; save it again as "
-                                    "UTF-8 in your editor"),
+    (b"---\ntitle: \xe6rlig\n---\n", "docs/artikler/posts/a.md:2: filen er ikke UTF-8-tekst; lagre den på nytt "
+                                    "som UTF-8 i redigeringsprogrammet"),
 ])
 def test_each_rule_fails_the_build_with_its_message(small_site, text: str | bytes, message: str) -> None:
     build = small_site({"artikler/posts/a.md": text})
