@@ -16,6 +16,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: wait up to five minutes for another package manager to let go of the lock.
+APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300
 # Tools from the npm registry, installed into .cache/ on first use (defined
 # up here: make expands prerequisites when it reads a rule).
 AXE        := .cache/axe/node_modules/axe-core/axe.min.js
@@ -78,7 +80,7 @@ postgres:
 $(AXE):
 	@command -v npm >/dev/null 2>&1 || \
 	  if [ "$$(uname)" = Darwin ]; then brew install node; \
-	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi
+	  else $(APT) update -qq && $(APT) install -y -qq npm; fi
 	npm install --no-audit --no-fund --silent --prefix .cache/axe axe-core@4.14.1
 
 # System packages the tests need, installed only where missing: Debian's
@@ -89,11 +91,11 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  [ -n "$$CHROMIUM_PATH" ] || \
 	  if [ "$$(uname)" = Darwin ]; then brew install --cask chromium; \
-	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	  else $(APT) update -qq && $(APT) install -y -qq chromium; fi
 	@command -v faketime >/dev/null 2>&1 || \
 	  if [ "$$(uname)" = Darwin ]; then brew install libfaketime; \
-	  else $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime || \
-	    { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }; fi
+	  else $(APT) install -y -qq faketime || \
+	    { $(APT) update -qq && $(APT) install -y -qq faketime; }; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
