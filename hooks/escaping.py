@@ -146,6 +146,8 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     # Material's Excerpt.render pastes `# {post.title}` raw unless the post has a
     # title from its render; it converts post.markdown, so the heading goes there.
     page.markdown = f"# {heading}\n\n{page.markdown or ''}"
+    # What MkDocs would have taken from that heading, had it been rendered: it never beats the
+    # front-matter title in page.title.
     page._title_from_render = Markup(html.escape(" ".join(title.split()), quote=False))
     _head_toc(page, config, title)
     return html_text
@@ -279,13 +281,14 @@ def _trust_toc(items: list[AnchorLink]) -> None:
 def _head_toc(page: Page, config: MkDocsConfig, title: str) -> None:
     # The H1 the template prints (overrides/partials/content.html) takes this id:
     # the slug the toc extension, as configured, gives a heading, unique on the page.
+    # A link to it is then checked like a link to any heading (validation.anchors).
     anchors = page.present_anchor_ids if page.present_anchor_ids is not None else set()
     toc = config.mdx_configs.get("toc") or {}
     anchor = unique(toc.get("slugify", slugify)(title, toc.get("separator", "-")) or "tittel", set(anchors))
+    anchors.add(anchor)
     root = AnchorLink(page._title_from_render, anchor, 1)
     root.children = list(page.toc.items)
     page.toc = TableOfContents([root])
-    anchors.add(anchor)
 
 
 def _escape_for_markdown(text: str) -> str:
