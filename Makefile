@@ -21,12 +21,13 @@ APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Time
 # Tools from the npm registry, installed into .cache/ on first use (defined
 # up here: make expands prerequisites when it reads a rule).
 AXE        := .cache/axe/node_modules/axe-core/axe.min.js
+VNU        := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
 
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new check schema bench-related bench-reader bench-build bench-inbox chromium postgres clean
+.PHONY: serve build test new check schema bench-related bench-reader bench-build bench-inbox chromium java postgres clean
 
 # A large hub previews with --dirty: a save re-renders the saved page in
 # seconds; listings catch up at the next full build (hooks/speed.py).
@@ -68,8 +69,8 @@ bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 
 # The inbox's tests run against SQLite and against PostgreSQL (.ci/postgres
 # installs and starts Debian's server and a role for the tests).
-test: $(VENV)/.test chromium postgres $(AXE)
-	AXE_PATH=$(abspath $(AXE)) INBOX_REQUIRE_POSTGRES=1 \
+test: $(VENV)/.test chromium postgres $(AXE) $(VNU) java
+	AXE_PATH=$(abspath $(AXE)) VNU_JAR=$(abspath $(VNU)) INBOX_REQUIRE_POSTGRES=1 \
 	INBOX_TEST_POSTGRES=$${INBOX_TEST_POSTGRES:-postgresql+psycopg://inbox_test:inbox_test@127.0.0.1:5432/postgres} \
 	$(BIN)/python -m pytest
 
@@ -82,6 +83,21 @@ $(AXE):
 	  if [ "$$(uname)" = Darwin ]; then brew install node; \
 	  else $(APT) update -qq && $(APT) install -y -qq npm; fi
 	npm install --no-audit --no-fund --silent --prefix .cache/axe axe-core@4.14.1
+
+# The Nu HTML Checker from the npm registry, for the markup check of every built page
+# (tests/test_reader.py). --ignore-scripts: its postinstall would download a Java of its
+# own; Java comes from Debian's default-jre-headless instead (the java target).
+$(VNU):
+	@command -v npm >/dev/null 2>&1 || \
+	  if [ "$$(uname)" = Darwin ]; then brew install node; \
+	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi
+	npm install --no-audit --no-fund --silent --ignore-scripts --prefix .cache/vnu vnu-jar@26.9.27
+
+java:
+	@command -v java >/dev/null 2>&1 || \
+	  if [ "$$(uname)" = Darwin ]; then brew install openjdk; \
+	  else $(SUDO) apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq default-jre-headless; fi
 
 # System packages the tests need, installed only where missing: Debian's
 # chromium drives the browser tests through Playwright's executable_path

@@ -27,9 +27,14 @@ own source:
 
 * Material's blog builds each excerpt by pasting ``# {title}`` into Markdown,
   where raw HTML is live, and writes ``# {author name}`` into the Markdown of
-  each author page. Every article gets its heading from the escaped title
-  here instead, so the excerpt never pastes one, and generated headings are
-  replaced by escaped ones.
+  each author page. An article's title is not part of its Markdown: the
+  article template prints it as the page's H1, escaped by the environment
+  like every other value (so it carries no ¶ permalink, and nothing has to
+  cut the rendered page to fit the byline under it). Once the article is
+  rendered, its excerpt is given a heading made from the escaped title, so
+  Material never pastes the raw one, and generated view headings are replaced
+  by escaped ones. The title also heads the page's table of contents, as a
+  Markdown H1 would, so the skip link lands on it.
 * Material's search plugin builds ``search/search_index.json``, and its search
   UI inserts ``title``, ``text`` and every tag as HTML (its ``h()`` helper
   appends string children with ``innerHTML``). ``SearchIndex.create_entry_for_section``
@@ -43,9 +48,8 @@ own source:
   values once (and refuse a ``search.boost`` that is not a number). Rewriting
   the JSON afterwards could not tell a raw front-matter title from an escaped
   heading, and would escape one of them twice or the other not at all.
-  Because an article always opens with the escaped H1 made here (decided by
-  ``hub.headings.opens_with_h1`` on its first block, checked against the
-  rendered page), an article's index title comes from that heading.
+  An article's content has no H1 of its own, so its first entry takes the
+  title from front matter, escaped here.
 * mkdocs-rss-plugin prints author and category names raw in its RSS template.
   We point it at ``hooks/templates/rss.xml``, which escapes every value. Its
   JSON feed puts the plain-text description into ``content_html``; we escape
@@ -71,6 +75,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
+from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup
 from material.plugins.blog.structure import Post, View
 from material.plugins.search.plugin import SearchIndex, Section
@@ -79,9 +84,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import AnchorLink
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from hub.headings import opens_with_h1
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -118,33 +122,35 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     return env
 
 
-# Run first, before other hooks read the Markdown: the heading must be there
-# before the blog plugin copies the post's Markdown into its excerpt.
+# Run first, before other hooks read the Markdown of a generated view.
 @event_priority(100)
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Give an article without an H1 one made from its escaped title; escape generated view headings."""
+    """Escape the headings Material generates for author and category views."""
     if isinstance(page, View) and markdown.strip() == f"# {page.name}":
         # Material writes `# {author name}` (or category name) into the
         # Markdown of each generated view, where markup would be live.
         return f"# {_escape_for_markdown(page.name)}\n"
-    title = page.meta.get("title")
-    if not isinstance(title, str) or not _is_article(page) or opens_with_h1(markdown):
-        return markdown
-    return f"# {_escape_for_markdown(title)}\n\n{markdown}"
+    return markdown
 
 
-# The default time is fine: this only reads what page.render() set just before,
-# and nothing that runs later changes the title from render.
+# Run after MkDocs rendered the article, and before anything reads its table of
+# contents (the search plugin, in on_page_context) or renders its excerpt (the
+# blog plugin, when listings are built, after every page is rendered).
 @event_priority(0)
 def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Check the heading decision against the rendered page: an article must open with its H1."""
-    if not _is_article(page) or page._title_from_render:
+    """Give the article's title heading to its excerpt and its table of contents, escaped once."""
+    title = page.meta.get("title")
+    if not _is_article(page) or not isinstance(title, str):
         return html_text
-    # Material's excerpt would paste the raw title, and the search index would
-    # have no heading to take the title from: fail rather than publish that.
-    raise PluginError(f"{page.file.src_uri}: title: den ferdige artikkelen begynner ikke med overskriften "
-                      "laget av tittelen, så temaet ville satt inn tittelen uten escaping; noe står foran "
-                      "overskriften (en annen hook eller et tillegg)")
+    heading = _escape_for_markdown(title)
+    # Material's Excerpt.render pastes `# {post.title}` raw unless the post has a
+    # title from its render; it converts post.markdown, so the heading goes there.
+    page.markdown = f"# {heading}\n\n{page.markdown or ''}"
+    # What MkDocs would have taken from that heading, had it been rendered: it never beats the
+    # front-matter title in page.title.
+    page._title_from_render = Markup(html.escape(" ".join(title.split()), quote=False))
+    _head_toc(page, config, title)
+    return html_text
 
 
 # Run after the blog plugin (-100) has rendered the excerpts for a listing, and
@@ -270,6 +276,19 @@ def _trust_toc(items: list[AnchorLink]) -> None:
     for item in items:
         item.title = Markup(item.title)
         _trust_toc(item.children)
+
+
+def _head_toc(page: Page, config: MkDocsConfig, title: str) -> None:
+    # The H1 the template prints (overrides/partials/content.html) takes this id:
+    # the slug the toc extension, as configured, gives a heading, unique on the page.
+    # A link to it is then checked like a link to any heading (validation.anchors).
+    anchors = page.present_anchor_ids if page.present_anchor_ids is not None else set()
+    toc = config.mdx_configs.get("toc") or {}
+    anchor = unique(toc.get("slugify", slugify)(title, toc.get("separator", "-")) or "tittel", set(anchors))
+    anchors.add(anchor)
+    root = AnchorLink(page._title_from_render, anchor, 1)
+    root.children = list(page.toc.items)
+    page.toc = TableOfContents([root])
 
 
 def _escape_for_markdown(text: str) -> str:

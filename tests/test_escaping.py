@@ -199,7 +199,7 @@ def front_matter(path: str) -> dict:
 @pytest.mark.parametrize(("source", "location"), [
     ("om.md", "om/"),                                       # no heading: the index takes the front-matter title
     ("priser.md", "priser/"),                               # the same, with honest & and "
-    ("artikler/posts/kodeblokk.md", "artikler/kodeblokk/"),  # a code block first: the escaped H1 is injected
+    ("artikler/posts/kodeblokk.md", "artikler/kodeblokk/"),  # a code block first: the title is the article's
     ("artikler/posts/ingress.md", "artikler/ingress/"),      # a paragraph before its own H1: likewise
     ("artikler/posts/merkelapper.md", "artikler/merkelapper/"),
 ])
@@ -212,11 +212,27 @@ def test_search_index_holds_front_matter_as_html_escaped_once(hostile: Build, so
 
 
 @pytest.mark.parametrize("slug", ["kodeblokk", "ingress", "merkelapper", "skript"])
-def test_every_article_opens_with_the_heading_made_from_its_escaped_title(hostile: Build, slug: str) -> None:
-    """A "# kommentar" in a code block, or an H1 further down, must not stop the title heading being injected."""
-    heading = hostile.html(f"artikler/{slug}/index.html").css_first("article h1, .md-content h1")
-    assert heading.text().rstrip("¶").strip() == front_matter(f"artikler/posts/{slug}.md")["title"]
-    assert heading.attributes.get("id"), "the heading comes from Markdown, so the toc and the search index see it"
+def test_every_article_opens_with_its_escaped_title_as_the_only_heading_before_the_byline(
+        hostile: Build, slug: str) -> None:
+    """A "# kommentar" in a code block, or an H1 further down, never takes the title's place."""
+    page = hostile.html(f"artikler/{slug}/index.html")
+    heading = page.css_first("article h1")
+    assert heading.text() == front_matter(f"artikler/posts/{slug}.md")["title"]
+    assert heading.css("a") == [], "the title carries no ¶ permalink"
+    assert next_element(heading).attributes.get("class") == "hub-byline"
+    # The title heads the table of contents, as a Markdown H1 would: the skip link lands on it.
+    assert page.css_first("a.md-skip").attributes["href"] == "#" + heading.attributes["id"]
+    titles = {link.text().strip() for link in hostile.html("artikler/index.html").css("article.md-post h2 a")} | \
+        {link.text().strip() for link in hostile.html("artikler/side/2/index.html").css("article.md-post h2 a")}
+    assert front_matter(f"artikler/posts/{slug}.md")["title"] in titles, "the listing shows the escaped title"
+
+
+def next_element(node):
+    """The next sibling that is an element, not text."""
+    node = node.next
+    while node is not None and node.tag.startswith("-"):
+        node = node.next
+    return node
 
 
 def test_plain_text_json_keeps_honest_text_and_disarms_markup(hostile: Build) -> None:
@@ -268,7 +284,7 @@ def test_honest_values_display_exactly_once_escaped(honest: Build) -> None:
     page = honest.html("artikler/aerlig-svar/index.html")
     assert page.css_first("title").text() == f"{HONEST_TITLE} - Arctic Sales Development"
     assert page.css_first('meta[name="description"]').attributes["content"] == HONEST_DESCRIPTION
-    assert page.css_first("h1").text().rstrip("¶").strip() == HONEST_TITLE
+    assert page.css_first("h1").text() == HONEST_TITLE
     assert [tag.text().strip() for tag in page.css(".md-tag")] == ["Salg & service"]
     listing = honest.html("artikler/index.html").css_first("article.md-post h2 a").text().strip()
     assert listing == HONEST_TITLE
