@@ -20,7 +20,7 @@ from starlette.routing import Router
 
 from hub.forms import origin
 
-from . import limits, messages, store, tokens
+from . import limits, messages, store, titles, tokens
 from .export import OSLO
 from .settings import Settings
 
@@ -61,6 +61,7 @@ class Inbox:
         self.settings = settings
         self.engine = store.connect(settings.database_url)
         self.signer = tokens.Signer(settings.secret)
+        self.titles = titles.Titles(settings.site_url)  # the articles' titles, read from the built site
         self.proxies = limits.Proxies(limits.parse_networks(settings.forwarded_allow_ips))
         # Sessions made with another password hash end at their next use: changing the password logs everyone out.
         self.password_tag = self.signer.digest("password", settings.staff_password_hash)

@@ -145,7 +145,7 @@ LOG_MAIL_SAVED = "E-post lagret i %s («%s»)"
 LOG_MAIL_SAVED_OLD = "eldre e-post"  # the subject of a mail from before subjects were checked for the log
 LOG_SESSION_PASSWORD = "Ansattsiden: %s/staff/ – passord for denne økten: %s"
 LOG_LISTENING = "Tar imot skjemaer fra %s på %s"
-LOG_TITLES_UNREADABLE = "Fikk ikke artikkeltitlene fra %s (%s); viser adressenavnene til neste forsøk"
+LOG_TITLES_UNREADABLE = "Fikk ikke artikkeltitlene fra nettstedet (%s); ansattsiden viser kortnavnene til neste forsøk"
 
 
 # --- errors for any address --------------------------------------------------------------------

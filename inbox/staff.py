@@ -159,6 +159,9 @@ async def logout(request: Request, inbox: Inbox, fields: dict[str, str]) -> Resp
 async def leads(request: Request, inbox: Inbox, session: str) -> Response:
     rows = await inbox.db(store.list_leads)
     outbox = await inbox.db(store.outbox_state)
+    await inbox.titles.refresh()
+    for row in rows:
+        row["title"] = inbox.titles.title(row["page"], row["article"])
     return inbox.page("staff.html", leads=rows, csrf=inbox.csrf(session), statuses=messages.STATUS_LABELS,
                       kinds=messages.KIND_LABELS, outbox=outbox, waiting=messages.outbox_waiting(outbox["waiting"]),
                       retention=messages.retention_note(inbox.settings.retention_days),
