@@ -97,6 +97,7 @@ def create_app(settings: Settings) -> ASGIApp:
         finally:
             inbox.stopping = True  # the loops end even if a cancellation were lost
             inbox.wake.set()
+            inbox.titles.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

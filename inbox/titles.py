@@ -117,6 +117,11 @@ class Titles:
             except TimeoutError:
                 pass
 
+    def close(self) -> None:
+        """Stop waiting for a read in progress (its thread ends at its timeout): the process is stopping."""
+        if self.reading is not None:
+            self.reading.cancel()
+
     async def _read(self) -> None:
         try:
             self.titles = await run_in_threadpool(read, self.site_url, self.get)
