@@ -11,7 +11,7 @@ import sys
 from email.utils import parseaddr
 from pathlib import Path
 
-from . import limits, serving, tokens, validation
+from . import limits, messages, serving, tokens, validation
 from .mail import Delivery, FolderDelivery, SMTPDelivery
 from .settings import DATA_DIR, LOOPBACK, Settings, load_secret, with_slash
 
@@ -106,7 +106,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
                      "the inbox only starts without it on 127.0.0.1 (local preview).")
         password = secrets.token_urlsafe(12)
         password_hash = tokens.hash_password(password)
-        log.warning("Ansattsiden: %s/staff/ – passord for denne økten: %s", public.rstrip("/"), password)
+        log.warning(messages.LOG_SESSION_PASSWORD, public.rstrip("/"), password)
     return Settings(
         database_url=args.database_url or f"sqlite:///{(args.data_dir / 'inbox.sqlite3').resolve()}",
         site_url=with_slash(args.site_url),
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         limits.parse_networks(settings.forwarded_allow_ips)
     except ValueError as error:
         sys.exit(f"--forwarded-allow-ips / INBOX_FORWARDED_ALLOW_IPS: {error}")
-    log.info("Tar imot skjemaer fra %s på %s", settings.site_url, settings.public_url)
+    log.info(messages.LOG_LISTENING, settings.site_url, settings.public_url)
     # proxy_headers off: the inbox reads X-Forwarded-For itself, per hop, from trusted proxies only.
     # timeout_keep_alive ends idle connections; limit_concurrency caps open connections and requests
     # (503 past it); the request head and then the body each have settings.read_timeout. Per-address

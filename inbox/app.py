@@ -66,6 +66,7 @@ ROUTES = [
     Route("/staff/logout", staff.logout, methods=["POST"], name="logout"),
     Route("/staff/leads/{lead_id:rowid}/status", staff.set_status, methods=["POST"], name="status"),
     Route("/staff/erase", staff.erase, methods=["POST"], name="erase"),
+    Route("/staff/erase", staff.erase_page, methods=["GET"]),  # and HEAD: both only ask
     Route("/staff/henvendelser.csv", staff.leads_csv, methods=["GET"], name="leads_csv"),
     Route("/staff/abonnenter.csv", staff.subscribers_csv, methods=["GET"], name="subscribers_csv"),
     Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> ASGIApp:
         finally:
             inbox.stopping = True  # the loops end even if a cancellation were lost
             inbox.wake.set()
+            inbox.titles.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

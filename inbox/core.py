@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +20,12 @@ from starlette.routing import Router
 
 from hub.forms import origin
 
-from . import limits, messages, store, tokens
+from . import limits, messages, store, titles, tokens
+from .export import OSLO
 from .settings import Settings
 
 log = logging.getLogger("inbox")
 
-OSLO = ZoneInfo("Europe/Oslo")  # staff read times in Norwegian time (tzdata is pinned for machines without it)
 HEALTH_CACHE = 5.0  # seconds a health answer is reused, so /health cannot be used to hammer the database
 
 
@@ -62,6 +61,7 @@ class Inbox:
         self.settings = settings
         self.engine = store.connect(settings.database_url)
         self.signer = tokens.Signer(settings.secret)
+        self.titles = titles.Titles(settings.site_url)  # the articles' titles, read from the built site
         self.proxies = limits.Proxies(limits.parse_networks(settings.forwarded_allow_ips))
         # Sessions made with another password hash end at their next use: changing the password logs everyone out.
         self.password_tag = self.signer.digest("password", settings.staff_password_hash)
@@ -129,7 +129,7 @@ class Inbox:
         try:
             ok = await self.db(store.check_writes, now())
         except Exception as error:  # noqa: BLE001 - any database failure means unhealthy
-            log.error("Health check: the database refused a write (%s)", type(error).__name__)
+            log.error(messages.LOG_HEALTH_FAILED, type(error).__name__)
             ok = False
         self._health = (time.monotonic(), ok)
         return ok

@@ -11,7 +11,8 @@ formula character follows (``= + - @`` or their fullwidth forms, which
 Japanese Excel takes as well), a ``'`` goes in front of it. A value that starts
 with a tab, CR or LF also gets a leading ``'`` (OWASP's list).
 
-Times are ISO 8601 in UTC, as the database holds them.
+Times are ISO 8601 in Norwegian time with their offset (``2026-11-27T11:05:00+01:00``), as the staff page
+shows them; coded values (a lead's kind and status) are written as the staff page names them.
 """
 
 from __future__ import annotations
@@ -21,32 +22,35 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
-# The staff's names for the stored columns; a column not listed keeps its own name.
-HEADINGS = {
-    "created_at": "Mottatt", "kind": "Type", "status": "Status", "name": "Navn", "company": "Firma",
-    "email": "E-post", "phone": "Telefon", "message": "Melding", "article": "Artikkel", "page": "Side",
-    "confirmed_at": "Bekreftet",
-}
+from .messages import CSV_HEADINGS, CSV_LABELS
+
+OSLO = ZoneInfo("Europe/Oslo")  # staff read times in Norwegian time (tzdata is pinned for machines without it)
 FORMULA = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # = + - @ and fullwidth ＝ ＋ － ＠
 _LEADING = frozenset("\t\r\n")
 _CELL_BREAKS = frozenset(';,\t\r\n"')  # where a reader that splits otherwise may start a new cell
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """A whole file: headings, then one line per row with the *columns* in order."""
+    """A whole file: headings (messages.CSV_HEADINGS), then one line per row with the *columns* in order."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([neutralise(HEADINGS.get(column, column)) for column in columns])
-    writer.writerows([cell(row.get(column)) for column in columns] for row in rows)
+    writer.writerow([neutralise(CSV_HEADINGS.get(column, column)) for column in columns])
+    writer.writerows([cell(_label(column, row.get(column))) for column in columns] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _label(column: str, value: Any) -> Any:
+    """A coded value as staff read it («booking» is «Møte»); an unknown code stays as stored."""
+    return CSV_LABELS.get(column, {}).get(value, value) if isinstance(value, str) else value
+
+
 def cell(value: Any) -> str:
-    """The text of one cell: a time in ISO UTC, nothing for None, else the value made inert."""
+    """The text of one cell: a time in ISO Oslo time with its offset, nothing for None, else the value made inert."""
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)  # SQLite's naive UTC
-        return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        return moment.astimezone(OSLO).isoformat(timespec="seconds")
     return neutralise("" if value is None else str(value))
 
 

@@ -58,7 +58,7 @@ async def _submit(request: Request, form: forms.Form) -> Response:
         return _problem(inbox, request, 400, messages.FORM_UNREADABLE)
     submission = validation.validate(form, raw)
     if submission.trapped:
-        log.info("Honeypot filled in on the %s form; discarded", form.kind)
+        log.info(messages.LOG_HONEYPOT, messages.KIND_LABELS[form.kind])
         return _success(inbox, request, form)
     if not submission.ok:
         return _invalid(inbox, request, submission)
@@ -78,7 +78,7 @@ def _origin_allowed(inbox: Inbox, request: Request) -> bool:
 
 async def _refuse(inbox: Inbox, request: Request) -> Response | None:
     if not _origin_allowed(inbox, request):
-        log.warning("Refused a form post from another origin")
+        log.warning(messages.LOG_FOREIGN_ORIGIN)
         return _problem(inbox, request, 403, messages.FORM_FOREIGN_ORIGIN)
     rate = inbox.settings.rate_limit
     if rate and not await inbox.db(store.hit, inbox.key("form", inbox.client(request)), rate, limits.FORM_WINDOW,

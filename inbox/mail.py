@@ -37,7 +37,7 @@ from typing import Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import validation
+from . import messages, validation
 
 log = logging.getLogger("inbox.mail")
 
@@ -207,8 +207,8 @@ class FolderDelivery:
         with os.fdopen(fd, "w", encoding="ascii", newline="") as handle:
             handle.write(message)
         subject = str(message_from_string(message, policy=policy.default)["Subject"])
-        log.info("E-post lagret i %s («%s»)", path.name,
-                 subject if _LOGGABLE_SUBJECT.fullmatch(subject) else "eldre e-post")
+        log.info(messages.LOG_MAIL_SAVED, path.name,
+                 subject if _LOGGABLE_SUBJECT.fullmatch(subject) else messages.LOG_MAIL_SAVED_OLD)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

@@ -71,11 +71,82 @@ STAFF_NOTICES = {"status-lagret": "Status lagret.", "ugyldig-adresse": "Skriv in
 def staff_notice(key: str, count: str = "") -> str:
     """The notice for *key*; "" for anything else."""
     if key == "slettet" and count.isascii() and count.isdigit() and len(count) <= 6:
-        return f"Slettet {int(count)} oppføringer om adressen."
+        return f"Slettet {counted(int(count), 'oppføring')} om adressen."
     return STAFF_NOTICES.get(key, "")
 
 
 STATUS_LABELS = {"ny": "Ny", "kontaktet": "Kontaktet", "avsluttet": "Avsluttet"}
+KIND_LABELS = {"booking": "Møte", "newsletter": "Nyhetsbrev"}  # the leads' kinds, as the staff page and CSV name them
+
+# The CSV exports (inbox/export.py): the staff's names for the stored columns (a column not listed keeps its
+# own name), and for the coded values in them.
+CSV_HEADINGS = {
+    "created_at": "Mottatt", "kind": "Type", "status": "Status", "name": "Navn", "company": "Firma",
+    "email": "E-post", "phone": "Telefon", "message": "Melding", "article": "Artikkel", "page": "Side",
+    "confirmed_at": "Bekreftet",
+}
+CSV_LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS}
+
+# --- counts: bokmål takes the singular for exactly one («1 oppføring», «0 oppføringer») ----------------
+
+PLURALS = {
+    "oppføring": "oppføringer", "henvendelse": "henvendelser", "påmelding": "påmeldinger", "e-post": "e-poster",
+    "dag": "dager", "e-post i utboksen": "e-poster i utboksen", "innlogging": "innlogginger",
+    "talt forsøk": "talte forsøk",
+}
+# What each table of the store holds, as erasure and retention count it (store.erase, purge, purge_expired).
+TABLE_NOUNS = {"leads": "henvendelse", "subscribers": "påmelding", "outbox": "e-post i utboksen",
+               "sessions": "innlogging", "limit_hits": "talt forsøk"}
+
+
+def counted(number: int, noun: str) -> str:
+    """*number* and *noun* in its singular or plural (PLURALS)."""
+    return f"{number} {noun if number == 1 else PLURALS[noun]}"
+
+
+def listed(parts: list[str]) -> str:
+    """«a», «a og b», «a, b og c»."""
+    return " og ".join(filter(None, [", ".join(parts[:-1]), parts[-1] if parts else ""]))
+
+
+def removed(counts: dict[str, int]) -> str:
+    """Rows per table (store's names) as staff read them: «2 henvendelser, 1 påmelding og 0 e-poster i utboksen»."""
+    return listed([counted(number, TABLE_NOUNS[table]) for table, number in counts.items()])
+
+
+def outbox_waiting(number: int) -> str:
+    return f"{counted(number, 'e-post')} venter på å bli sendt."
+
+
+def retention_note(days: int) -> str:
+    return f"Forespørsler slettes automatisk {counted(days, 'dag')} etter at de kom inn."
+
+
+def erase_summary(counts: dict[str, int]) -> str:
+    """The confirmation step's sentence: what «Slett for godt» will delete."""
+    if not any(counts.values()):
+        return "Vi har ingenting lagret om denne adressen. Det er ingenting å slette."
+    return f"Dette slettes for godt: {removed(counts)}. Det kan ikke angres."
+
+
+# --- log lines: read by staff and operators, with ids and counts, never an address, a name or a link ----
+
+LOG_STAFF_REFUSED = "Avviste en handling på ansattsiden uten innboksens egen opprinnelse og gyldig CSRF-token"
+LOG_LOGIN_FAILED = "Mislykket innlogging på ansattsiden"
+LOG_ERASED = "Slettet alt om én adresse etter ønske fra en ansatt: %s"
+LOG_HONEYPOT = "Fellefeltet var fylt ut i skjemaet «%s»; innsendingen er forkastet"
+LOG_FOREIGN_ORIGIN = "Avviste et skjema sendt fra et annet nettsted"
+LOG_HEALTH_FAILED = "Helsesjekk: databasen tok ikke imot en skriving (%s)"
+LOG_OUTBOX_UNREADABLE = "Utboksen kunne ikke leses (%s); prøver igjen om litt"
+LOG_MAIL_FAILED = "E-post %d ble ikke levert (forsøk %d): %s; neste forsøk %s"
+LOG_RETENTION = "Oppbevaringstiden er ute: slettet %s"
+LOG_RETENTION_FAILED = "Sletting etter oppbevaringstiden feilet (%s); prøver igjen om en time"
+LOG_MAIL_SAVED = "E-post lagret i %s («%s»)"
+LOG_MAIL_SAVED_OLD = "eldre e-post"  # the subject of a mail from before subjects were checked for the log
+LOG_SESSION_PASSWORD = "Ansattsiden: %s/staff/ – passord for denne økten: %s"
+LOG_LISTENING = "Tar imot skjemaer fra %s på %s"
+LOG_TITLES_UNREADABLE = "Fikk ikke artikkeltitlene fra nettstedet (%s); ansattsiden viser kortnavnene til neste forsøk"
+
 
 # --- errors for any address --------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ def staff_action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
             return inbox.notice(messages.STAFF_UNREADABLE, 400)
         fields = {key: values[0] for key, values in raw.items()}
         if not _from_own_origin(inbox, request) or not tokens.same(fields.get("csrf", ""), inbox.csrf(session)):
-            log.warning("Refused a staff action without the inbox's origin and a valid CSRF token")
+            log.warning(messages.LOG_STAFF_REFUSED)
             return inbox.notice(messages.STAFF_REFUSED, 403)
         fields["session"] = session
         return await handler(request, inbox, fields)
@@ -99,7 +99,7 @@ async def login(request: Request) -> Response:
     password = (raw.get("password") or [""])[0]
     stored = inbox.settings.staff_password_hash
     if not stored or not await run_in_threadpool(tokens.check_password, password, stored):
-        log.warning("Failed staff login")
+        log.warning(messages.LOG_LOGIN_FAILED)
         return inbox.page("login.html", 401, configured=bool(stored), error=messages.WRONG_PASSWORD)
     await inbox.db(store.forget, counted, moment)  # only failures count
     token = secrets.token_urlsafe(32)
@@ -159,8 +159,12 @@ async def logout(request: Request, inbox: Inbox, fields: dict[str, str]) -> Resp
 async def leads(request: Request, inbox: Inbox, session: str) -> Response:
     rows = await inbox.db(store.list_leads)
     outbox = await inbox.db(store.outbox_state)
+    await inbox.titles.refresh()
+    for row in rows:
+        row["title"] = inbox.titles.title(row["page"], row["article"])
     return inbox.page("staff.html", leads=rows, csrf=inbox.csrf(session), statuses=messages.STATUS_LABELS,
-                      outbox=outbox, retention_days=inbox.settings.retention_days,
+                      kinds=messages.KIND_LABELS, outbox=outbox, waiting=messages.outbox_waiting(outbox["waiting"]),
+                      retention=messages.retention_note(inbox.settings.retention_days),
                       notice=messages.staff_notice(request.query_params.get("melding", ""),
                                                    request.query_params.get("antall", "")))
 
@@ -180,14 +184,26 @@ async def set_status(request: Request, inbox: Inbox, fields: dict[str, str]) -> 
     return _back(inbox, "status-lagret")
 
 
+@staff_page
+async def erase_page(request: Request, inbox: Inbox, session: str) -> Response:
+    """The erasure step reached by a link, a reload or HEAD: it asks for the address and deletes nothing."""
+    return inbox.page("erase.html", csrf=inbox.csrf(session), email="", counts={}, summary="")
+
+
 @staff_action
 async def erase(request: Request, inbox: Inbox, fields: dict[str, str]) -> Response:
-    email = validation.normalise_email(fields.get("email", ""))
+    """Erasure in two posts, as in Ghost and WordPress: the first shows what would go, only «bekreft=ja» deletes."""
+    typed = fields.get("email", "").strip()
+    email = validation.normalise_email(typed)
     # Any stored address must stay erasable, also one today's validation would refuse.
     if "@" not in email or len(email) > 254:
         return _back(inbox, "ugyldig-adresse")
+    if fields.get("bekreft") != "ja":
+        counts = await inbox.db(store.erasable, email)
+        return inbox.page("erase.html", csrf=inbox.csrf(fields["session"]), email=typed, counts=counts,
+                          summary=messages.erase_summary(counts))
     removed = await inbox.db(store.erase, email)
-    log.info("Erased everything about one address at staff request: %s", removed)
+    log.info(messages.LOG_ERASED, messages.removed(removed))
     return _back(inbox, "slettet", antall=str(sum(removed.values())))
 
 

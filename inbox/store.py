@@ -265,18 +265,30 @@ def erase(engine: Engine, email: str) -> dict[str, int]:
     The address matches however it is written: any case, and the domain in
     Unicode or as IDNA A-labels (``OLA@Bücher.no`` finds ``ola@bücher.no``).
     """
-    forms = _spellings(email)
     with _transaction(engine) as conn:
-        return {
-            "leads": conn.execute(delete(leads).where(func.lower(leads.c.email).in_(forms))).rowcount,
-            "subscribers": conn.execute(delete(subscribers).where(func.lower(subscribers.c.email).in_(forms)))
-            .rowcount,
-            "outbox": conn.execute(delete(outbox).where(or_(
-                func.lower(outbox.c.recipient).in_(forms), func.lower(outbox.c.about).in_(forms),
-                # mail queued before the about column: found by the address in its text
-                (outbox.c.about == "") & or_(*(func.lower(outbox.c.message).contains(form, autoescape=True)
-                                              for form in forms))))).rowcount,
-        }
+        return {name: conn.execute(delete(table).where(where)).rowcount
+                for name, (table, where) in _about(email).items()}
+
+
+def erasable(engine: Engine, email: str) -> dict[str, int]:
+    """What :func:`erase` would delete for *email*, counted per table: the staff confirm with these numbers."""
+    with _transaction(engine) as conn:
+        return {name: int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+                for name, (table, where) in _about(email).items()}
+
+
+def _about(email: str) -> dict[str, tuple[Table, Any]]:
+    """Each table with the condition for the rows about *email*, in the order erasure reports them."""
+    forms = _spellings(email)
+    return {
+        "leads": (leads, func.lower(leads.c.email).in_(forms)),
+        "subscribers": (subscribers, func.lower(subscribers.c.email).in_(forms)),
+        "outbox": (outbox, or_(
+            func.lower(outbox.c.recipient).in_(forms), func.lower(outbox.c.about).in_(forms),
+            # mail queued before the about column: found by the address in its text
+            (outbox.c.about == "") & or_(*(func.lower(outbox.c.message).contains(form, autoescape=True)
+                                          for form in forms)))),
+    }
 
 
 def _spellings(email: str) -> list[str]:

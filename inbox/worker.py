@@ -15,8 +15,8 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 
-from . import limits, mail, store
-from .core import Inbox, now
+from . import limits, mail, messages, store
+from .core import OSLO, Inbox, now
 
 log = logging.getLogger("inbox.worker")
 
@@ -27,8 +27,8 @@ async def deliver_mail(inbox: Inbox) -> None:
         inbox.wake.clear()
         try:
             await drain(inbox)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
-            log.exception("The outbox could not be read; trying again shortly")
+        except Exception as error:  # noqa: BLE001 - a database hiccup must not end the worker
+            log.error(messages.LOG_OUTBOX_UNREADABLE, type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
         # that arrives as the event is set, and the worker would never stop.
         with contextlib.suppress(TimeoutError):
@@ -43,8 +43,8 @@ async def drain(inbox: Inbox) -> None:
         except Exception as error:  # noqa: BLE001 - SMTP fails in many ways; each is retried
             retry = now() + mail.retry_delay(item["attempts"])
             # The error text may echo the address: the log gets the mail's id and a description without it.
-            log.warning("Email %d not delivered (attempt %d): %s; next try %s", item["id"], item["attempts"] + 1,
-                        mail.describe_error(error), retry.isoformat(timespec="seconds"))
+            log.warning(messages.LOG_MAIL_FAILED, item["id"], item["attempts"] + 1, mail.describe_error(error),
+                        retry.astimezone(OSLO).isoformat(timespec="seconds"))
             await inbox.db(store.mail_failed, item["id"], str(error), retry)
         else:
             await inbox.db(store.mail_sent, item["id"])
@@ -61,7 +61,7 @@ async def enforce_retention(inbox: Inbox) -> None:
             removed |= await inbox.db(store.purge_expired, moment, dt.timedelta(hours=settings.session_hours),
                                       dt.timedelta(minutes=settings.idle_minutes), limits.LONGEST_WINDOW)
             if any(removed.values()):
-                log.info("Retention: deleted %s", removed)
-        except Exception:  # noqa: BLE001
-            log.exception("Retention deletion failed; trying again in an hour")
+                log.info(messages.LOG_RETENTION, messages.removed(removed))
+        except Exception as error:  # noqa: BLE001 - the next hour tries again
+            log.error(messages.LOG_RETENTION_FAILED, type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
         await asyncio.sleep(3600)

@@ -79,7 +79,7 @@ def test_only_a_post_confirms(inbox, method: str) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [("PUT", "/staff/login"),
-                                              ("GET", "/staff/logout"), ("HEAD", "/staff/erase"),
+                                              ("GET", "/staff/logout"), ("PUT", "/staff/erase"),
                                               ("GET", "/booking"), ("DELETE", "/newsletter")])
 def test_other_methods_change_nothing_and_answer_in_norwegian(inbox, method: str, path: str) -> None:
     inbox.post("/booking", data=BOOKING)
@@ -114,7 +114,7 @@ def test_logout_ends_the_session_for_every_copy_of_the_cookie(inbox) -> None:
     assert inbox.post("/staff/logout", data={"csrf": csrf}, headers=OWN).status_code == 303
     assert thief.get("/staff/").status_code == 303
     assert thief.get("/staff/henvendelser.csv").status_code == 303
-    assert thief.post("/staff/erase", data={"email": "kari@nordlys.no", "csrf": csrf}).status_code == 401
+    assert thief.post("/staff/erase", data={"email": "kari@nordlys.no", "csrf": csrf, "bekreft": "ja"}).status_code == 401
 
 
 @pytest.mark.parametrize(("column", "age"), [("seen_at", dt.timedelta(minutes=31)),   # idle
@@ -170,14 +170,15 @@ def test_odd_tokens_in_links_are_refused_with_a_page(inbox, token: str) -> None:
 def test_odd_session_cookies_are_no_login(inbox, cookie: bytes) -> None:
     headers = {"cookie": b"inbox_staff=" + cookie}
     assert inbox.get("/staff/", headers=headers).status_code == 303
-    assert inbox.post("/staff/erase", data={"email": "a@b.no"}, headers={**headers, **OWN}).status_code == 401
+    assert inbox.post("/staff/erase", data={"email": "a@b.no", "bekreft": "ja"}, headers={**headers, **OWN}).status_code == 401
 
 
 @pytest.mark.parametrize("csrf", ["æøå", "☃", "\U0001f600", "", "x" * 5000])
 def test_odd_csrf_tokens_are_refused(inbox, csrf: str) -> None:
     log_in(inbox)
     inbox.post("/booking", data=BOOKING)
-    response = inbox.post("/staff/erase", data={"email": "kari@nordlys.no", "csrf": csrf}, headers=OWN)
+    response = inbox.post("/staff/erase", data={"email": "kari@nordlys.no", "csrf": csrf, "bekreft": "ja"},
+                          headers=OWN)
     assert response.status_code in {400, 403}
     assert store.count_leads(inbox.inbox.engine) == 1
 
@@ -516,7 +517,7 @@ def test_a_malformed_referer_is_a_refusal_not_a_server_error(inbox, referer: str
     assert inbox.post("/newsletter", data=SIGNUP, headers={"referer": referer, **JSON}).status_code == 403
     assert inbox.post("/staff/login", data={"password": PASSWORD}, headers={"referer": referer}).status_code == 403
     csrf = log_in(inbox)
-    assert inbox.post("/staff/erase", data={"email": "a@b.no", "csrf": csrf},
+    assert inbox.post("/staff/erase", data={"email": "a@b.no", "csrf": csrf, "bekreft": "ja"},
                       headers={"referer": referer}).status_code == 403
 
 
@@ -562,6 +563,6 @@ def test_an_address_stored_under_older_rules_can_still_be_erased(inbox) -> None:
     store.store_lead(inbox.inbox.engine, "booking", "tok-legacy-0001", {"email": legacy, "name": "Gammel"}, later,
                      [store.Mail("salg@arcticsales.no", f"Subject: x\n\nE-post:   {legacy}\n")])  # no `about`
     csrf = log_in(inbox)
-    response = inbox.post("/staff/erase", data={"email": legacy, "csrf": csrf}, headers=OWN)
+    response = inbox.post("/staff/erase", data={"email": legacy, "csrf": csrf, "bekreft": "ja"}, headers=OWN)
     assert response.status_code == 303 and "antall=2" in response.headers["location"]
     assert store.count_leads(inbox.inbox.engine) == 0 and store.outbox_state(inbox.inbox.engine)["waiting"] == 0

@@ -360,7 +360,7 @@ def test_erasure_deletes_the_staff_notification_waiting_in_the_outbox(smtp_down,
     client.post("/newsletter", data={**SIGNUP, "email": typed})
     assert len(outbox_rows(client.inbox.engine)) == 3
     csrf = log_in(client)
-    response = client.post("/staff/erase", data={"email": erase, "csrf": csrf}, headers={"origin": INBOX})
+    response = client.post("/staff/erase", data={"email": erase, "csrf": csrf, "bekreft": "ja"}, headers={"origin": INBOX})
     assert response.status_code == 303
     [left] = outbox_rows(client.inbox.engine)
     assert "Per Annen" in email.message_from_string(left["message"], policy=policy.default).get_body().get_content()
@@ -471,10 +471,11 @@ def test_a_refused_recipient_is_logged_without_the_address(make_inbox, refusing_
     logged = inbox_log(caplog)
     for secret in ("refusert", "fjord.no", STAFF, "Kari", "kari@nordlys.no", "http", "token"):
         assert secret not in logged, secret
-    failures = [record.getMessage() for record in caplog.records if "not delivered" in record.getMessage()]
-    assert sorted(failures)[0].startswith(f"Email {rows[0]['id']} not delivered (attempt 1): SMTPRecipientsRefused 550")
+    failures = [record.getMessage() for record in caplog.records if "ble ikke levert" in record.getMessage()]
+    assert sorted(failures)[0].startswith(f"E-post {rows[0]['id']} ble ikke levert (forsøk 1): SMTPRecipientsRefused 550")
     csrf = log_in(client)
-    client.post("/staff/erase", data={"email": "refusert@fjord.no", "csrf": csrf}, headers={"origin": INBOX})
+    client.post("/staff/erase", data={"email": "refusert@fjord.no", "csrf": csrf, "bekreft": "ja"},
+                headers={"origin": INBOX})
     assert all("refusert" not in row["last_error"] for row in outbox_rows(client.inbox.engine))  # … until erased
 
 

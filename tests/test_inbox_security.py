@@ -119,7 +119,7 @@ def test_staff_pages_without_login_redirect_to_login(inbox, path: str) -> None:
 
 @pytest.mark.parametrize(("path", "data"), [
     ("/staff/leads/1/status", {"status": "avsluttet"}),
-    ("/staff/erase", {"email": "kari@nordlys.no"}),
+    ("/staff/erase", {"email": "kari@nordlys.no", "bekreft": "ja"}),
     ("/staff/logout", {}),
 ])
 def test_staff_actions_without_login_answer_401(inbox, path: str, data: dict) -> None:
@@ -154,8 +154,8 @@ def test_a_cross_site_request_forgery_on_a_staff_action_is_refused(make_inbox, c
     data = {"status": "avsluttet", **({"csrf": token} if token else {})}
     response = client.post(f"/staff/leads/{lead['id']}/status", data=data, headers={"origin": origin})
     assert response.status_code == 403
-    erase = client.post("/staff/erase", data={"email": "kari@nordlys.no", **({"csrf": token} if token else {})},
-                        headers={"origin": origin})
+    erase = client.post("/staff/erase", headers={"origin": origin},
+                        data={"email": "kari@nordlys.no", "bekreft": "ja", **({"csrf": token} if token else {})})
     assert erase.status_code == 403
     [lead] = store.list_leads(client.inbox.engine)
     assert lead["status"] == "ny"

@@ -140,7 +140,7 @@ def test_comparing_request_text_never_raises(given: str) -> None:
 
 @pytest.mark.parametrize(("value", "cell"), [
     ("=SUM(A1)", "'=SUM(A1)"), ("+47 912", "'+47 912"), ("-1", "'-1"), ("@x", "'@x"), ("Kari", "Kari"),
-    (None, ""), (dt.datetime(2026, 11, 27, 10, 5, 3), "2026-11-27T10:05:03+00:00"),
+    (None, ""), (dt.datetime(2026, 11, 27, 10, 5, 3), "2026-11-27T11:05:03+01:00"),
 ])
 def test_csv_cells_never_become_formulas(value, cell: str) -> None:
     assert export.cell(value) == cell
@@ -230,5 +230,5 @@ def test_csv_file_format_for_norwegian_excel() -> None:
             {"created_at": dt.datetime(2026, 11, 27, 10, 6), "kind": "newsletter", "extra": 1}]  # SQLite: naive UTC
     data = export.csv_bytes(["created_at", "kind", "name", "email", "phone", "extra"], rows)
     assert data == ('\ufeff"Mottatt";"Type";"Navn";"E-post";"Telefon";"extra"\r\n'
-                    '"2026-11-27T10:05:00+00:00";"booking";"Åse Ø";"ola@bücher.no";"";""\r\n'
-                    '"2026-11-27T10:06:00+00:00";"newsletter";"";"";"";"1"\r\n').encode("utf-8")
+                    '"2026-11-27T11:05:00+01:00";"Møte";"Åse Ø";"ola@bücher.no";"";""\r\n'
+                    '"2026-11-27T11:06:00+01:00";"Nyhetsbrev";"";"";"";"1"\r\n').encode("utf-8")
