@@ -2,7 +2,8 @@
 #   make serve   preview the site with live reload on http://127.0.0.1:8000/, and the
 #                lead inbox on http://127.0.0.1:8001/ (staff page /staff/)
 #   make test    install everything (headless Chromium included) and run all tests
-#   make build   strict production build into site/
+#   make build   strict production build into site/; needs HUB_INBOX_URL (the deployed inbox)
+#   make preview-build   the same build for this machine, served on http://127.0.0.1:8000/
 #   make new TITLE="Slik coacher du selgerne dine"   start a new article as a draft
 #   make check   word count, reading time, LIX and common mistakes for every article
 #   make schema  regenerate the editor's JSON Schema for front matter
@@ -27,7 +28,7 @@ LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test new check schema bench-related bench-reader bench-build bench-inbox chromium java postgres clean
+.PHONY: serve build preview-build test new check schema bench-related bench-reader bench-build bench-inbox chromium java postgres clean
 
 # A large hub previews with --dirty: a save re-renders the saved page in
 # seconds; listings catch up at the next full build (hooks/speed.py).
@@ -40,8 +41,17 @@ serve: $(VENV)/.runtime
 	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(if $(shell [ $(ARTICLES) -gt 200 ] && echo y),--dirty)
 
+# The published build: HUB_INBOX_URL must name the deployed inbox, or it stops.
 build: $(VENV)/.runtime
 	$(BIN)/mkdocs build --strict --clean
+
+# The same strict build, made for this machine (site_url and the inbox on
+# 127.0.0.1), served from site/ on http://127.0.0.1:8000/ beside the inbox.
+preview-build: $(VENV)/.runtime
+	HUB_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs build --strict --clean
+	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
+	echo "Det bygde nettstedet: http://127.0.0.1:8000/ (Ctrl+C stopper)"; \
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory site 8000
 
 new: $(VENV)/.runtime
 	@PYTHONPATH=hooks $(BIN)/python -m hub.newpost "$(TITLE)"

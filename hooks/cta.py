@@ -26,6 +26,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
 from hub import cta, forms, headers, messages, site
+from hub.messages import say
 
 NGINX_SNIPPET = "nginx-security-headers.conf"
 
@@ -77,7 +78,7 @@ class _Text(base.BaseConfigOption[str]):
 
     def run_validation(self, value: object) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise ValidationError("must be a non-empty text")
+            raise ValidationError(say("settings.text"))
         return value
 
 
@@ -90,15 +91,14 @@ class _Switch(base.BaseConfigOption[bool]):
 
     def run_validation(self, value: object) -> bool:
         if not isinstance(value, bool):
-            raise ValidationError(f"{value!r} must be true or false")
+            raise ValidationError(say("settings.bool", value=repr(value)))
         return value
 
 
 class _DoubleOptIn(_Switch):
     def post_validation(self, config: base.Config, key_name: str) -> None:
         if config["provider"] == "inbox" and not config[key_name]:
-            raise ValidationError("the inbox always asks subscribers to confirm by email; "
-                                  "remove the setting or set it to true")
+            raise ValidationError(say("settings.double_opt_in"))
 
 
 class _InboxUrl(base.BaseConfigOption[str | None]):
@@ -254,9 +254,10 @@ def _check_inbox_is_public(inbox: str | None, config: MkDocsConfig) -> None:
     site_host = urlsplit(config.site_url or "").hostname or ""
     if _command != "serve" and inbox and urlsplit(inbox).hostname in forms.LOCAL_HOSTS \
             and site_host not in forms.LOCAL_HOSTS:
-        log.warning("mkdocs.yml: extra.inbox is %s, the local preview's inbox, but site_url is %s. Readers' forms "
-                    "would post to their own machine. Set HUB_INBOX_URL to the deployed inbox "
-                    "(for example HUB_INBOX_URL=https://innboks.arcticsales.no make build).", inbox, config.site_url)
+        log.warning("mkdocs.yml: extra.inbox: %s er forhåndsvisningens innboks, men site_url er %s, så lesernes "
+                    "skjemaer ville blitt sendt til deres egen maskin. Sett HUB_INBOX_URL til den publiserte "
+                    "innboksen (for eksempel HUB_INBOX_URL=https://innboks.arcticsales.no make build), eller kjør "
+                    "make preview-build for å se det bygde nettstedet lokalt.", inbox, config.site_url)
 
 
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -301,11 +302,10 @@ def _check_consent(consent: Any) -> None:
     cookies = consent.get("cookies") if isinstance(consent, dict) else None
     entry = cookies.get("booking") if isinstance(cookies, dict) else None
     if not isinstance(entry, dict) or not entry.get("name"):
-        raise ConfigurationError("mkdocs.yml: extra.consent.cookies.booking: is missing; an embedded booking "
-                                 "calendar needs a consent entry with a Norwegian name and checked: false")
+        raise ConfigurationError(f"mkdocs.yml: extra.consent.cookies.booking: {say('settings.consent_missing')}")
     if entry.get("checked") is not False:
-        raise ConfigurationError("mkdocs.yml: extra.consent.cookies.booking.checked: must be false, so the "
-                                 "booking calendar is never pre-ticked")
+        raise ConfigurationError(f"mkdocs.yml: extra.consent.cookies.booking.checked: "
+                                 f"{say('settings.consent_checked')}")
 
 
 def _booking_context(texts: dict[str, str], slug: str, page_path: str, config: MkDocsConfig) -> dict[str, Any]:

@@ -193,9 +193,9 @@ INBOX_EXTRA = {"inbox": "http://127.0.0.1:8001", "booking": {"provider": "inbox"
 def test_a_published_build_pointing_at_the_local_inbox_fails_in_strict_mode(small_site) -> None:
     build = small_site(ARTICLE, extra=INBOX_EXTRA)
     assert build.returncode != 0 and "Traceback" not in build.output
-    assert ("mkdocs.yml: extra.inbox is http://127.0.0.1:8001, the local preview's inbox, but site_url is "
+    assert ("mkdocs.yml: extra.inbox: http://127.0.0.1:8001 er forhåndsvisningens innboks, men site_url er "
             "https://www.arcticsales.no/") in build.output
-    assert "Set HUB_INBOX_URL to the deployed inbox" in build.output
+    assert "Sett HUB_INBOX_URL til den publiserte innboksen" in build.output and "make preview-build" in build.output
 
 
 def test_a_local_site_may_use_the_local_inbox(small_site) -> None:

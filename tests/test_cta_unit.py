@@ -73,11 +73,11 @@ def test_inbox_providers_post_to_the_inbox_address() -> None:
 
 
 @pytest.mark.parametrize(("inbox", "block", "raw", "message"), [
-    (None, "booking", {"provider": "inbox"}, "inbox: is missing; booking.provider inbox needs the inbox's address"),
+    (None, "booking", {"provider": "inbox"}, "inbox: mangler; booking.provider inbox trenger innboksens adresse"),
     ("https://innboks.arcticsales.no", "booking", {"provider": "inbox", "url": "https://x.no/booking"},
-     "booking.url: is not used with provider inbox"),
+     "booking.url: brukes ikke med provider inbox"),
     ("https://innboks.arcticsales.no", "newsletter", {"provider": "inbox", "double_opt_in": False},
-     "newsletter.double_opt_in: the inbox always asks subscribers to confirm by email"),
+     "newsletter.double_opt_in: innboksen ber alltid nye abonnenter bekrefte på e-post"),
 ])
 def test_inbox_provider_settings_fail_naming_the_key(inbox, block, raw, message) -> None:
     load = load_booking if block == "booking" else load_newsletter
@@ -87,9 +87,9 @@ def test_inbox_provider_settings_fail_naming_the_key(inbox, block, raw, message)
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    ("http://innboks.arcticsales.no", "is not an https:// address"),
-    ("javascript:alert(1)", "uses javascript:"),
-    ("", "is missing"),
+    ("http://innboks.arcticsales.no", "er ikke en https://-adresse"),
+    ("javascript:alert(1)", "bruker javascript:"),
+    ("", "mangler"),
 ])
 def test_inbox_address_must_be_https_or_local(raw: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=f"^mkdocs.yml: extra.inbox: .*{message}"):
@@ -106,20 +106,20 @@ def test_success_message_follows_double_opt_in() -> None:
 
 @pytest.mark.parametrize(("raw", "message"), [
     ({"provider": "zoom", "url": "https://zoom.us/x"},
-     "booking.provider: 'zoom' is not a known provider; choose one of: calendly, calcom, hubspot, microsoft, "
+     "booking.provider: 'zoom' er ikke en kjent leverandør; velg en av: calendly, calcom, hubspot, microsoft, "
      "google, form, inbox"),
     ({"provider": "calendly", "url": "http://calendly.com/x"},
-     "booking.url: 'http://calendly.com/x' is not an https:// address"),
+     "booking.url: 'http://calendly.com/x' er ikke en https://-adresse"),
     ({"provider": "calendly", "url": "javascript:alert(1)"},
-     "booking.url: 'javascript:alert(1)' uses javascript:, which is never allowed"),
+     "booking.url: 'javascript:alert(1)' bruker javascript:, som aldri er tillatt"),
     ({"provider": "form", "url": "data:text/html,<script>alert(1)</script>"}, "booking.url: 'data:text/html,"),
     ({"provider": "calendly", "url": "https://calendly.com.evil.example/x"},
-     "booking.url: 'https://calendly.com.evil.example/x': the host 'calendly.com.evil.example' does not belong "
-     "to Calendly; use calendly.com"),
-    ({"provider": "hubspot", "url": "https://user:pw@meetings.hubspot.com/x"}, "must not contain a user name"),
-    ({"provider": "calendly"}, "booking.url: is missing"),
+     "booking.url: 'https://calendly.com.evil.example/x': vertsnavnet 'calendly.com.evil.example' hører ikke "
+     "til Calendly; bruk calendly.com"),
+    ({"provider": "hubspot", "url": "https://user:pw@meetings.hubspot.com/x"}, "kan ikke inneholde brukernavn"),
+    ({"provider": "calendly"}, "booking.url: mangler"),
     ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": {"source": " "}},
-     "booking.utm.source: must be a non-empty text"),
+     "booking.utm.source: må være en tekst som ikke er tom"),
     ({"provider": "calendly", "url": BOOKING_URLS["calendly"], "utm": "kilde"},
      "booking.utm: må ha nøklene source, medium, campaign på innrykkede linjer"),
     ("calendly", "booking: må ha nøklene provider, url, utm på innrykkede linjer"),
@@ -144,14 +144,14 @@ def test_unknown_settings_are_warnings_naming_the_key(caplog: pytest.LogCaptureF
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    ({"provider": "substack", "url": "https://x.substack.com"}, "newsletter.provider: 'substack' is not a known"),
+    ({"provider": "substack", "url": "https://x.substack.com"}, "newsletter.provider: 'substack' er ikke en kjent leverandør"),
     ({"provider": "mailchimp", "url": "https://evil.example/subscribe/post?u=a&id=b"},
-     "the host 'evil.example' does not belong to Mailchimp; use list-manage.com"),
+     "vertsnavnet 'evil.example' hører ikke til Mailchimp; bruk list-manage.com"),
     ({"provider": "mailchimp", "url": "https://x.us21.list-manage.com/subscribe/post?u=a"},
-     "must be the form action from Mailchimp's embedded form"),
-    ({"provider": "generic", "url": "http://skjema.example.no/x"}, "is not an https:// address"),
+     "må være skjemaadressen (form action) fra Mailchimps innebygde skjema"),
+    ({"provider": "generic", "url": "http://skjema.example.no/x"}, "er ikke en https://-adresse"),
     ({"provider": "generic", "url": NEWSLETTER_URLS["generic"], "double_opt_in": "ja"},
-     "newsletter.double_opt_in: 'ja' must be true or false"),
+     "newsletter.double_opt_in: 'ja' må være true eller false"),
 ])
 def test_bad_newsletter_settings_name_key_and_value(raw: dict, message: str) -> None:
     with pytest.raises(ConfigurationError) as caught:

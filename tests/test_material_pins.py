@@ -8,7 +8,7 @@ from pathlib import Path
 import material
 import pytest
 
-from conftest import REPO
+from support import REPO
 
 TEMPLATES = Path(material.__file__).parent / "templates"
 OVERRIDES = REPO / "overrides"

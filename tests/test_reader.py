@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from conftest import PHONE, REPO, Build, article, run_mkdocs, serve_folder, write_site
+from support import PHONE, REPO, Build, article, run_mkdocs, serve_folder, write_site
 
 ARTICLE = "artikler/motebooking-pa-telefon/"
 # A plain Material page: its H1 comes from Markdown, with Material's own spacing.
@@ -235,6 +235,7 @@ def test_every_built_page_is_valid_html(real_site: Build, renamed: Build) -> Non
     assert vnu_errors(files) == []
 
 
+@pytest.mark.slow  # runs Java
 def test_the_checker_reports_the_errors_material_writes(tmp_path: Path) -> None:
     """The three errors Material's own markup had, in a file of their own: the check can fail."""
     page = tmp_path / "feil.html"

@@ -61,13 +61,13 @@ def _mailchimp_path(url: str) -> str | None:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     if parts.path.rstrip("/") != "/subscribe/post" or "u" not in query or "id" not in query:
-        return "must be the form action from Mailchimp's embedded form: https://<dc>.list-manage.com/subscribe/post?u=…&id=…"
+        return say("settings.mailchimp")
     return None
 
 
 def _path_prefix(prefix: str, example: str) -> Callable[[str], str | None]:
     def check(url: str) -> str | None:
-        return None if urlsplit(url).path.startswith(prefix) else f"must look like {example}"
+        return None if urlsplit(url).path.startswith(prefix) else say("settings.url_shape", example=example)
     return check
 
 
@@ -189,7 +189,7 @@ def _with_params(url: str, params: Mapping[str, str]) -> str:
 def check_url(url: object, hosts: tuple[str, ...], provider: str) -> str:
     """An https URL on one of *hosts* (any host when empty); http only for this machine's names."""
     if not isinstance(url, str) or not url.strip():
-        raise ValueError("is missing; give the full https:// address")
+        raise ValueError(say("settings.url_missing"))
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -198,25 +198,24 @@ def check_url(url: object, hosts: tuple[str, ...], provider: str) -> str:
         raise ValueError(f"{url!r} kan ikke leses som en adresse; skriv hele https://-adressen") from None
     scheme = parts.scheme.lower()
     if scheme in {"javascript", "data", "vbscript", "file"}:
-        raise ValueError(f"{url!r} uses {scheme}:, which is never allowed; give an https:// address")
+        raise ValueError(say("settings.url_scheme", url=repr(url), scheme=scheme))
     if scheme == "http" and host in LOCAL_HOSTS:
         return url
     if scheme != "https" or not host:
-        raise ValueError(f"{url!r} is not an https:// address (http:// is allowed only for localhost, "
-                         "127.0.0.1 and ::1, in development)")
+        raise ValueError(say("settings.url_not_https", url=repr(url)))
     if parts.username or parts.password:
-        raise ValueError(f"{url!r} must not contain a user name or password")
+        raise ValueError(say("settings.url_credentials", url=repr(url)))
     if hosts and not any(host == allowed or (allowed.startswith(".") and host.endswith(allowed))
                          for allowed in hosts):
         wanted = ", ".join(allowed.lstrip(".") for allowed in hosts)
-        raise ValueError(f"{url!r}: the host {host!r} does not belong to {provider}; use {wanted}")
+        raise ValueError(say("settings.url_host", url=repr(url), host=repr(host), provider=provider, wanted=wanted))
     return url
 
 
 def check_provider(value: object, registry: Mapping[str, object]) -> str:
     """A provider's name from *registry*."""
     if not isinstance(value, str) or value not in registry:
-        raise ValueError(f"{value!r} is not a known provider; choose one of: {', '.join(registry)}")
+        raise ValueError(say("settings.provider", value=repr(value), choices=", ".join(registry)))
     return value
 
 
@@ -224,7 +223,7 @@ def check_provider_url(provider: str, url: object, registry: Mapping[str, Bookin
     """The provider's address, checked against its hosts and path; None for our inbox, which has none of its own."""
     if provider == "inbox":
         if url is not None:
-            raise ValueError("is not used with provider inbox: the address comes from extra.inbox")
+            raise ValueError(say("settings.inbox_has_no_url"))
         return None
     spec = registry[provider]
     url = check_url(url, spec.hosts, spec.label)
@@ -236,8 +235,7 @@ def check_provider_url(provider: str, url: object, registry: Mapping[str, Bookin
 def inbox_url(block: str, inbox: str | None) -> str:
     """Where *block*'s form posts with provider inbox: the inbox's address and the form's path."""
     if inbox is None:
-        raise ValueError(f"is missing; {block}.provider inbox needs the inbox's address, "
-                         "for example inbox: http://127.0.0.1:8001")
+        raise ValueError(say("settings.inbox_missing", block=block))
     return inbox.rstrip("/") + forms.FORMS[block].path
 
 

@@ -90,6 +90,26 @@ TEXTS: dict[str, str] = {
     "settings.type": "må være {expected}, ikke {received}",
     "settings.required": "mangler",
     "settings.unknown": "er ikke en kjent innstilling og blir ikke brukt; sjekk stavemåten",
+    "settings.text": "må være en tekst som ikke er tom",
+    "settings.bool": "{value} må være true eller false",
+    "settings.double_opt_in": "innboksen ber alltid nye abonnenter bekrefte på e-post; fjern innstillingen eller "
+                              "sett den til true",
+    "settings.mailchimp": "må være skjemaadressen (form action) fra Mailchimps innebygde skjema: "
+                          "https://<dc>.list-manage.com/subscribe/post?u=…&id=…",
+    "settings.url_shape": "må se ut som {example}",
+    "settings.url_missing": "mangler; skriv hele https://-adressen",
+    "settings.url_scheme": "{url} bruker {scheme}:, som aldri er tillatt; skriv en https://-adresse",
+    "settings.url_not_https": "{url} er ikke en https://-adresse (http:// er bare tillatt for localhost, 127.0.0.1 "
+                              "og ::1, under utvikling)",
+    "settings.url_credentials": "{url} kan ikke inneholde brukernavn eller passord",
+    "settings.url_host": "{url}: vertsnavnet {host} hører ikke til {provider}; bruk {wanted}",
+    "settings.provider": "{value} er ikke en kjent leverandør; velg en av: {choices}",
+    "settings.inbox_has_no_url": "brukes ikke med provider inbox: adressen kommer fra extra.inbox",
+    "settings.inbox_missing": "mangler; {block}.provider inbox trenger innboksens adresse, for eksempel "
+                              "inbox: http://127.0.0.1:8001",
+    "settings.consent_missing": "mangler; en innebygd bookingkalender trenger et samtykkevalg med et norsk navn og "
+                                "checked: false",
+    "settings.consent_checked": "må være false, så bookingkalenderen aldri er forhåndsvalgt",
     # `make check`
     "check.alt_missing": "{image} har ingen alt-tekst; beskriv bildet inni ![…]",
     "check.img_alt_missing": "en <img> har ingen alt-tekst; legg til alt=\"…\"",
