@@ -94,22 +94,22 @@ def test_newsletter_form_uses_the_providers_fields(small_site, provider, email, 
 
 @pytest.mark.parametrize(("settings", "message"), [
     ({"booking": {"provider": "zoom", "url": "https://zoom.us/x"}},
-     "mkdocs.yml: extra.booking.provider: 'zoom' is not a known provider"),
+     "mkdocs.yml: extra.booking.provider: 'zoom' er ikke en kjent leverandør"),
     ({"booking": {"provider": "calendly", "url": "http://calendly.com/x"}},
-     "mkdocs.yml: extra.booking.url: 'http://calendly.com/x' is not an https:// address"),
+     "mkdocs.yml: extra.booking.url: 'http://calendly.com/x' er ikke en https://-adresse"),
     ({"booking": {"provider": "form", "url": "javascript:alert(1)"}},
-     "mkdocs.yml: extra.booking.url: 'javascript:alert(1)' uses javascript:"),
+     "mkdocs.yml: extra.booking.url: 'javascript:alert(1)' bruker javascript:"),
     ({"booking": {"provider": "form", "url": "data:text/html,x"}}, "mkdocs.yml: extra.booking.url: 'data:text/html,x'"),
     ({"booking": {"provider": "calendly", "url": "https://evil.example/x"}},
-     "mkdocs.yml: extra.booking.url: 'https://evil.example/x': the host 'evil.example' does not belong to Calendly"),
+     "mkdocs.yml: extra.booking.url: 'https://evil.example/x': vertsnavnet 'evil.example' hører ikke til Calendly"),
     ({"newsletter": {"provider": "substack", "url": "https://x.substack.com"}},
-     "mkdocs.yml: extra.newsletter.provider: 'substack' is not a known provider"),
+     "mkdocs.yml: extra.newsletter.provider: 'substack' er ikke en kjent leverandør"),
     ({"newsletter": {"provider": "kit", "url": "https://evil.example/forms/1/subscriptions"}},
-     "mkdocs.yml: extra.newsletter.url: 'https://evil.example/forms/1/subscriptions': the host 'evil.example' "
-     "does not belong to Kit"),
+     "mkdocs.yml: extra.newsletter.url: 'https://evil.example/forms/1/subscriptions': vertsnavnet 'evil.example' "
+     "hører ikke til Kit"),
     ({"consent": {"cookies": {"booking": {"name": "Booking", "checked": True}}}},
-     "mkdocs.yml: extra.consent.cookies.booking.checked: must be false"),
-    ({"consent": {"cookies": {}}}, "mkdocs.yml: extra.consent.cookies.booking: is missing"),
+     "mkdocs.yml: extra.consent.cookies.booking.checked: må være false"),
+    ({"consent": {"cookies": {}}}, "mkdocs.yml: extra.consent.cookies.booking: mangler"),
     # An unknown key is a warning, so --strict fails on a typo.
     ({"newsletter": {"provider": "generic", "url": NEWSLETTER_URLS["generic"], "dobbel_optin": False}},
      "mkdocs.yml: extra.newsletter.dobbel_optin: er ikke en kjent innstilling og blir ikke brukt; "
