@@ -34,30 +34,36 @@ export PYTHONDONTWRITEBYTECODE := 1
 # seconds; listings catch up at the next full build (hooks/speed.py).
 # Counted as the build counts them (subfolders of the post folder included),
 # and only when `make serve` runs.
-ARTICLES = $(shell PYTHONPATH=hooks $(BIN)/python -m hub.site --count)
+ARTICLES = $(shell PYTHONPATH=hooks $(BIN)/python -m hub.site --root . --count 2>/dev/null)
 # The lead inbox (python -m inbox) runs beside the preview on 127.0.0.1:8001,
 # so the booking and newsletter forms work end to end; it stops with the preview.
+# mkdocs.yml is read first, so a mistake in it is one Norwegian line naming the line (hub/site.py).
+SITE_CHECK = PYTHONPATH=hooks $(BIN)/python -m hub.site --root .
+
 serve: $(VENV)/.runtime
+	@$(SITE_CHECK)
 	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(if $(shell [ $(ARTICLES) -gt 200 ] && echo y),--dirty)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(if $(shell [ "$(ARTICLES)" -gt 200 ] 2>/dev/null && echo y),--dirty)
 
 # The published build: HUB_INBOX_URL must name the deployed inbox, or it stops.
 build: $(VENV)/.runtime
+	@$(SITE_CHECK)
 	$(BIN)/mkdocs build --strict --clean
 
 # The same strict build, made for this machine (site_url and the inbox on
 # 127.0.0.1), served from site/ on http://127.0.0.1:8000/ beside the inbox.
 preview-build: $(VENV)/.runtime
+	@$(SITE_CHECK)
 	HUB_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs build --strict --clean
 	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
 	echo "Det bygde nettstedet: http://127.0.0.1:8000/ (Ctrl+C stopper)"; \
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory site 8000
 
 new: $(VENV)/.runtime
-	@PYTHONPATH=hooks $(BIN)/python -m hub.newpost "$(TITLE)"
+	@PYTHONPATH=hooks $(BIN)/python -m hub.newpost --root . "$(TITLE)"
 
 check: $(VENV)/.runtime
-	@PYTHONPATH=hooks $(BIN)/python -m hub.check
+	@PYTHONPATH=hooks $(BIN)/python -m hub.check --root .
 
 schema: $(VENV)/.runtime
 	@PYTHONPATH=hooks $(BIN)/python -m hub.schema

@@ -204,7 +204,7 @@ def _resolve_url(block: str, config: base.Config, inbox: str | None) -> str:
     try:
         return cta.inbox_url(block, inbox)
     except ValueError as error:
-        raise ConfigurationError(f"mkdocs.yml: extra.inbox: {error}") from None
+        raise ConfigurationError(f"{site.where(_config_file, 'extra.inbox')}: {error}") from None
 
 
 def _validated(schema: type[base.Config], raw: object, key: str) -> Any:
@@ -212,21 +212,23 @@ def _validated(schema: type[base.Config], raw: object, key: str) -> Any:
     prefix = f"extra.{key}." if key else "extra."
     names = [name for name, _ in base.get_schema(schema)]
     if not isinstance(raw, dict):
-        raise ConfigurationError(f"mkdocs.yml: {prefix[:-1]}: må ha nøklene {', '.join(names)} på innrykkede linjer")
+        raise ConfigurationError(f"{site.where(_config_file, prefix[:-1])}: må ha nøklene {', '.join(names)} på "
+                                 "innrykkede linjer")
     config = schema()
     config.load_dict(raw)
     errors, warnings = config.validate()
     for name, warning in warnings:
         if name not in names:
             warning = f"er ikke en kjent innstilling og blir ikke brukt; bruk {', '.join(names)}"
-        log.warning(f"mkdocs.yml: {prefix}{name}: {messages.config_warning(warning)}")
+        log.warning(f"{site.where(_config_file, prefix + name)}: {messages.config_warning(warning)}")
     if errors:
         name, error = errors[0]
-        raise ConfigurationError(f"mkdocs.yml: {prefix}{name}: {messages.config_error(error)}")
+        raise ConfigurationError(f"{site.where(_config_file, prefix + name)}: {messages.config_error(error)}")
     return config
 
 
 # This build's validated settings; replaced in every on_config (`mkdocs serve` reuses the module).
+_config_file = ""  # mkdocs.yml, for the line a message names
 _booking: cta.BookingSettings | None = None
 _newsletter: cta.NewsletterSettings | None = None
 _command = "build"
@@ -240,8 +242,9 @@ def on_startup(command: str, dirty: bool) -> None:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Validate the providers and the consent entry before anything is built."""
-    global _booking, _newsletter
+    global _booking, _newsletter, _config_file
     _booking = _newsletter = None
+    _config_file = config.config_file_path or "mkdocs.yml"
     inbox, _booking, _newsletter = load_settings(config.extra)
     if _booking is not None and _booking.spec.embeddable:
         _check_consent(config.extra.get("consent"))
@@ -302,9 +305,10 @@ def _check_consent(consent: Any) -> None:
     cookies = consent.get("cookies") if isinstance(consent, dict) else None
     entry = cookies.get("booking") if isinstance(cookies, dict) else None
     if not isinstance(entry, dict) or not entry.get("name"):
-        raise ConfigurationError(f"mkdocs.yml: extra.consent.cookies.booking: {say('settings.consent_missing')}")
+        raise ConfigurationError(f"{site.where(_config_file, 'extra.consent.cookies.booking')}: "
+                                 f"{say('settings.consent_missing')}")
     if entry.get("checked") is not False:
-        raise ConfigurationError(f"mkdocs.yml: extra.consent.cookies.booking.checked: "
+        raise ConfigurationError(f"{site.where(_config_file, 'extra.consent.cookies.booking.checked')}: "
                                  f"{say('settings.consent_checked')}")
 
 

@@ -28,6 +28,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.utils import DuplicateFilter
 
+from hub import site
+
 log = logging.getLogger("mkdocs.hooks.preview")
 
 TEMPLATE = "preview-error.html"
@@ -57,7 +59,7 @@ def on_build_error(error: BaseException) -> None:
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     """Catch failed rebuilds, and answer page requests with the error page until the next good build."""
-    server.builder = _guarded(server.builder)
+    server.builder = _guarded(server.builder, Path(config.config_file_path).parent)
     serve_request = server.serve_request
     environment = _environment()
 
@@ -78,7 +80,7 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     return server
 
 
-def _guarded(build: Any) -> Any:
+def _guarded(build: Any, root: Path) -> Any:
     def rebuild(*args: Any, **kwargs: Any) -> None:
         global _broken, _last_error
         _last_error = None
@@ -86,7 +88,7 @@ def _guarded(build: Any) -> Any:
             build(*args, **kwargs)
         except (Exception, SystemExit) as error:  # click's Abort is an Exception; keep the server alive
             cause = _last_error or error
-            _broken = str(cause).strip() or type(cause).__name__
+            _broken = _config_problem(root) or str(cause).strip() or type(cause).__name__
             if _last_error is None or not _logged_by_mkdocs(_last_error):
                 log.error(_broken)
             log.error("Forhåndsvisningen ble ikke bygget. Rett feilen over og lagre; nettleseren viser feilen "
@@ -96,6 +98,15 @@ def _guarded(build: Any) -> Any:
                 log.info("Forhåndsvisningen er bygget igjen.")
             _broken = None
     return rebuild
+
+
+def _config_problem(root: Path) -> str | None:
+    """mkdocs.yml itself broken (say its indentation): our Norwegian line instead of the YAML parser's."""
+    try:
+        site.read(root)
+    except site.SiteError as error:
+        return str(error)
+    return None
 
 
 def _logged_by_mkdocs(error: BaseException) -> bool:

@@ -55,7 +55,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Validate ``extra.related`` before anything is built."""
     global _settings
     _links.clear()
-    _settings = _load_settings(config.extra.get("related") or {})
+    _settings = _load_settings(config.extra.get("related") or {}, config.config_file_path or "mkdocs.yml")
     return config
 
 
@@ -88,30 +88,31 @@ def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, na
 # -----------------------------------------------------------------------------
 
 
-def _load_settings(raw: Any) -> related.Settings:
+def _load_settings(raw: Any, config_file: str) -> related.Settings:
     if not isinstance(raw, dict):
-        raise ConfigurationError(f"mkdocs.yml: extra.related: {say('settings.related')}")
+        raise ConfigurationError(f"{site.where(config_file, 'extra.related')}: {say('settings.related')}")
     config = RelatedConfig()
     config.load_dict(raw)
     errors, warnings = config.validate()
     for key, warning in warnings:
-        log.warning(f"mkdocs.yml: extra.related.{key}: {messages.config_warning(warning)}")
+        log.warning(f"{site.where(config_file, 'extra.related.' + key)}: {messages.config_warning(warning)}")
     if errors:
         key, error = errors[0]
-        raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: {messages.config_error(error)}")
-    _check_range("count", config.count, 1, 20)
-    _check_range("min_score", config.min_score, 0, 1)
+        raise ConfigurationError(f"{site.where(config_file, 'extra.related.' + key)}: {messages.config_error(error)}")
+    _check_range(config_file, "count", config.count, 1, 20)
+    _check_range(config_file, "min_score", config.min_score, 0, 1)
     for name in ("text", "tags", "categories"):
-        _check_range(f"weights.{name}", config.weights[name], 0, 100)
+        _check_range(config_file, f"weights.{name}", config.weights[name], 0, 100)
     if config.weights.text <= 0:
-        raise ConfigurationError(f"mkdocs.yml: extra.related.weights.text: {say('settings.text_weight')}")
+        raise ConfigurationError(f"{site.where(config_file, 'extra.related.weights.text')}: "
+                                 f"{say('settings.text_weight')}")
     weights = related.Weights(config.weights.text, config.weights.tags, config.weights.categories)
     return related.Settings(count=config.count, min_score=float(config.min_score), weights=weights)
 
 
-def _check_range(key: str, value: float, low: float, high: float) -> None:
+def _check_range(config_file: str, key: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not low <= value <= high:
-        raise ConfigurationError(f"mkdocs.yml: extra.related.{key}: "
+        raise ConfigurationError(f"{site.where(config_file, 'extra.related.' + key)}: "
                                  f"{say('settings.range', value=repr(value), low=low, high=high)}")
 
 

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     except (Refused, site.SiteError) as refusal:
         print(say("new.refused", reason=refusal), file=sys.stderr)
         return 1
-    print(say("new.created", path=path.relative_to(args.root).as_posix()))
+    print(say("new.created", path=path.relative_to(args.root.resolve()).as_posix()))
     print(say("new.preview", url=PREVIEW.format(slug=path.stem)))
     return 0
 

@@ -23,10 +23,10 @@ from typing import Any
 import yaml
 from material.plugins.blog.config import BlogConfig
 from material.plugins.meta.config import MetaConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.utils import yaml_load
 
-from hub import catalogue
+from hub import catalogue, messages
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_FILE = "mkdocs.yml"
@@ -85,18 +85,50 @@ def read(root: Path = REPO) -> Site:
     except OSError as error:
         raise SiteError(f"{CONFIG_FILE}: kan ikke leses ({error.strerror}); kjør kommandoen i mappen med "
                         f"{CONFIG_FILE}") from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+    except (ConfigurationError, yaml.YAMLError, UnicodeDecodeError) as error:
+        # MkDocs wraps the YAML parser's error, which knows the line.
+        cause = error.__cause__ or error.__context__ or error
+        mark = getattr(cause, "problem_mark", None) or getattr(cause, "context_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise SiteError(f"{CONFIG_FILE}{line}: er ikke gyldig YAML ({error.problem or error}); sjekk innrykk "
-                        "og kolon på linjen") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise SiteError(f"{CONFIG_FILE}: er ikke gyldig YAML ({error})") from None
+        raise SiteError(f"{CONFIG_FILE}{line}: {messages.say('read.not_yaml', what='filen')}") from None
     if not isinstance(config, dict):
         raise SiteError(f"{CONFIG_FILE}: må være en liste med «nøkkel: verdi»-linjer")
     docs = (root / str(config.get("docs_dir") or "docs")).resolve()
-    return Site(catalogue.Layout.from_blog(root.resolve(), docs, _blog_settings(config),
+    return Site(catalogue.Layout.from_blog(root.resolve(), docs, _blog_settings(config, path),
                                            _meta_file(config)))
+
+
+class _Nodes(yaml.SafeLoader):
+    """Composes mkdocs.yml with MkDocs' own tags (!ENV, !relative) left unresolved, for line numbers."""
+
+
+_Nodes.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def config_line(config_file: str | Path, dotted: str) -> int | None:
+    """The line of ``a.b.c`` in mkdocs.yml (a list of plugins is searched by plugin name), or None."""
+    try:
+        node = yaml.compose(Path(config_file).read_text(encoding="utf-8"), Loader=_Nodes)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    line = None
+    for key in dotted.split("."):
+        if isinstance(node, yaml.SequenceNode):  # plugins: [- search, - blog: {…}]
+            node = next((item for item in node.value if isinstance(item, yaml.MappingNode)
+                         and any(k.value in (key, f"material/{key}") for k, _ in item.value)), None)
+        if not isinstance(node, yaml.MappingNode):
+            return line
+        found = next(((k, v) for k, v in node.value if k.value in (key, f"material/{key}")), None)
+        if found is None:
+            return line
+        line, node = found[0].start_mark.line + 1, found[1]
+    return line
+
+
+def where(config_file: str | Path, dotted: str) -> str:
+    """``mkdocs.yml:57: extra.booking.provider``: the file, the line when the key is written, and the key."""
+    line = config_line(config_file, dotted)
+    return f"{CONFIG_FILE}:{line}: {dotted}" if line else f"{CONFIG_FILE}: {dotted}"
 
 
 def _plugin(config: dict[str, Any], name: str) -> tuple[bool, dict[str, Any]]:
@@ -111,7 +143,7 @@ def _plugin(config: dict[str, Any], name: str) -> tuple[bool, dict[str, Any]]:
     return False, {}
 
 
-def _blog_settings(config: dict[str, Any]) -> Mapping[str, Any]:
+def _blog_settings(config: dict[str, Any], path: Path) -> Mapping[str, Any]:
     found, settings = _plugin(config, "blog")
     if not found:
         raise SiteError(f"{CONFIG_FILE}: plugins: blog mangler; artiklene bygges av Materials blog-plugin")
@@ -120,7 +152,7 @@ def _blog_settings(config: dict[str, Any]) -> Mapping[str, Any]:
     errors, _ = blog.validate()
     if errors:
         key, error = errors[0]
-        raise SiteError(f"{CONFIG_FILE}: plugins.blog.{key}: {error}")
+        raise SiteError(f"{where(path, f'plugins.blog.{key}')}: {messages.config_error(error)}")
     return blog
 
 
@@ -184,18 +216,18 @@ def articles() -> catalogue.Catalogue:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hub.site --count``: how many articles the hub has (the Makefile's preview choice)."""
+    """``python -m hub.site``: mkdocs.yml can be read (one Norwegian line if not); ``--count``: how many articles."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(description="Facts about the hub, as the build sees them.")
-    parser.add_argument("--count", action="store_true", help="print the number of articles")
-    parser.add_argument("--root", type=Path, default=REPO, help="the repository (default: this one)")
+    parser = argparse.ArgumentParser(description="Sjekker mkdocs.yml, og teller artiklene slik bygget ser dem.")
+    parser.add_argument("--count", action="store_true", help="skriv ut antall artikler")
+    parser.add_argument("--root", type=Path, default=REPO, help="depotet (standard: dette)")
     args = parser.parse_args(argv)
     try:
         facts = read(args.root)
     except SiteError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"feil: {error}", file=sys.stderr)
         return 1
     if args.count:
         layout = facts.layout
