@@ -80,7 +80,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
     # The files on disk, for the build's date; on_files reads the build's own list.
     layout = site.layout(config)
-    site.publish(catalogue.load(layout, catalogue.docs_uris(layout), _memo))
+    articles = catalogue.load(layout, catalogue.docs_uris(layout), _memo)
+    site.publish(articles)
+    # The blog plugin reads .authors.yml in its own on_config, next: stop first, with our message.
+    if authors := [problem for problem in articles.problems if problem.path == layout.shown(layout.authors_file)]:
+        raise PluginError(_problems(authors))
     blog_structure.yaml = _handoff
     meta_plugin.load = _handoff.load
     return config
@@ -99,9 +103,13 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for warning in articles.warnings:
         log.warning(str(warning))
     if articles.problems:
-        lines = "\n".join(f"  {problem}" for problem in articles.problems)
-        raise PluginError(f"{say('build.problems', count=len(articles.problems))}\n{lines}\n{say('build.fix')}")
+        raise PluginError(_problems(articles.problems))
     return files
+
+
+def _problems(problems: Any) -> str:
+    lines = "\n".join(f"  {problem}" for problem in problems)
+    return f"{say('build.problems', count=len(problems))}\n{lines}\n{say('build.fix')}"
 
 
 def _for_material(article: catalogue.Article, readtime: bool) -> dict[str, Any]:

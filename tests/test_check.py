@@ -35,7 +35,10 @@ def test_prose_leaves_out_code_images_and_link_targets() -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
+    """A checkout with the real mkdocs.yml, hooks and templates, and articles of the test's own."""
     shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    for folder in ("hooks", "overrides"):
+        (tmp_path / folder).symlink_to(REPO / folder)
     (tmp_path / "docs/artikler/posts").mkdir(parents=True)
     shutil.copy(REPO / "docs/artikler/.authors.yml", tmp_path / "docs/artikler/.authors.yml")
     (tmp_path / "docs/index.md").write_text("# Forside\n", encoding="utf-8")

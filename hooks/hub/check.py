@@ -1,8 +1,10 @@
 """Content check for staff: ``make check`` prints a table per article and what to fix.
 
 It reads and validates the articles exactly as the build does (the
-catalogue, ``hub/catalogue.py``), so every error the build would stop on is
-an error here, and every warning ``--strict`` fails on is a warning here.
+catalogue, ``hub/catalogue.py``), and loads mkdocs.yml with every hook's
+settings check as a build starts (``hub.site.check_settings``), so every
+error the build would stop on is an error here, and every warning
+``--strict`` fails on is a warning here.
 On top it gives advice: internal links that do not resolve (errors), missing
 alt text, skipped heading levels, long titles, tags only one article uses
 and unpinned slugs (warnings). Readability is the LIX index with its
@@ -162,7 +164,10 @@ def check_site(facts: site.Site) -> list[Report]:
     reports = {front.path: check_article(front, facts) for front in articles.fronts}
     for problem in articles.problems:
         reports.setdefault(problem.path, Report(problem.path, article=False)).errors.append(problem)
-    for problem in [*articles.warnings, *_lone_tags(list(articles.fronts))]:
+    # The build's warnings are errors here: `make build` is strict and stops on them.
+    for problem in articles.warnings:
+        reports.setdefault(problem.path, Report(problem.path, article=False)).errors.append(problem)
+    for problem in _lone_tags(list(articles.fronts)):
         reports.setdefault(problem.path, Report(problem.path, article=False)).warnings.append(problem)
     return sorted(reports.values(), key=lambda report: (not report.article, report.path))
 
@@ -206,11 +211,17 @@ def main(argv: list[str] | None = None) -> int:
     except site.SiteError as error:
         print(say("error", message=error), file=sys.stderr)
         return 1
+    setting_errors, setting_warnings = site.check_settings(args.root.resolve())
     print(format_table(reports))
-    if findings := format_findings(reports):
+    # Settings warnings are errors: the strict build stops on them.
+    setting_errors += setting_warnings
+    findings = [say("check.error", problem=text) for text in setting_errors]
+    if found := format_findings(reports):
+        findings.append(found)
+    if findings:
         print()
-        print(findings)
-    errors = sum(len(report.errors) for report in reports)
+        print("\n".join(findings))
+    errors = sum(len(report.errors) for report in reports) + len(setting_errors)
     warnings = sum(len(report.warnings) for report in reports)
     articles = sum(report.article for report in reports)
     print("\n" + say("check.summary", articles=count(articles, "article"), errors=count(errors, "error"),

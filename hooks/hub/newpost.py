@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         print(say("new.refused", reason=refusal), file=sys.stderr)
         return 1
     print(say("new.created", path=path.relative_to(args.root.resolve()).as_posix()))
+    # The new article builds only once these are fixed: say so now.
+    for problem in site.read(args.root).articles().problems:
+        if not problem.path.endswith(".md"):
+            print(say("check.warning", problem=problem), file=sys.stderr)
     print(say("new.preview", url=PREVIEW.format(slug=path.stem)))
     return 0
 

@@ -13,8 +13,10 @@ once and every other hook reads it here with :func:`articles`.
 
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +166,57 @@ def _meta_file(config: dict[str, Any]) -> str:
     meta.load_dict(settings)
     meta.validate()
     return str(meta.meta_file) if meta.enabled else ""
+
+
+def check_settings(root: Path = REPO) -> tuple[list[str], list[str]]:
+    """Errors and warnings the build would give for mkdocs.yml's settings (``extra.*`` and the plugins).
+
+    MkDocs loads the configuration and every hook checks its part, exactly as
+    a build starts, but nothing is built. It runs as the preview does, so the
+    published build's own guard (forms pointing at this machine) stays quiet.
+    """
+    from mkdocs.config import load_config
+
+    records: list[logging.LogRecord] = []
+    handler = _Collect(records)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    failure = None
+    try:
+        config = load_config(config_file=str(root / CONFIG_FILE))
+        config.plugins.on_startup(command="serve", dirty=False)
+        config.plugins.on_config(config)
+    except (ConfigurationError, PluginError) as error:
+        failure = str(error)
+    except SystemExit:  # MkDocs has logged why it cannot load the configuration
+        failure = ""
+    finally:
+        logger.removeHandler(handler)
+    said = [_mkdocs_said(record.getMessage()) for record in records]
+    errors = [text for record, text in zip(records, said) if record.levelno >= logging.ERROR]
+    warnings = [text for record, text in zip(records, said) if record.levelno < logging.ERROR]
+    if failure:
+        errors.append(failure)
+    return errors, warnings
+
+
+_CONFIG_VALUE = re.compile(r"^Config value '(?P<key>[^']+)': (?P<message>.+)$", re.DOTALL)
+
+
+def _mkdocs_said(text: str) -> str:
+    """MkDocs' "Config value 'x': …" as ``mkdocs.yml: x: …``, in Norwegian where the wording is known."""
+    if match := _CONFIG_VALUE.match(text):
+        return f"{CONFIG_FILE}: {match['key']}: {messages.config_error(match['message'])}"
+    return text
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[logging.LogRecord]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record)
 
 
 # -----------------------------------------------------------------------------
