@@ -23,9 +23,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -433,3 +434,54 @@ def staff_rows(client) -> list[dict[str, str]]:
              "article": cells[4].text(strip=True), "status": row.css_first("option[selected]").attributes["value"],
              "id": row.css_first("form.status").attributes["action"].split("/")[3]}
             for row in page.css("tbody tr") for cells in [row.css("td")]]
+
+
+# -----------------------------------------------------------------------------
+# `mkdocs serve`, as staff run it, with everything it prints
+# -----------------------------------------------------------------------------
+
+
+class Preview:
+    """A running `mkdocs serve`, its address and everything it printed."""
+
+    def __init__(self, url: str, log: Path) -> None:
+        self.url, self.log = url, log
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def get(self, path: str) -> tuple[int, str]:
+        """Status and body of *path*; 0 when nothing answers."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=20) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8")
+        except OSError:
+            return 0, ""
+
+    def wait(self, condition: Callable[[], bool], what: str, seconds: float = 90) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"timed out waiting for {what}; output:\n{self.output()[-6000:]}")
+
+
+@contextlib.contextmanager
+def preview(config: Path, log: Path, first_page: str) -> Iterator[Preview]:
+    """`mkdocs serve --livereload` of *config* on a free port, once *first_page* answers; always stopped."""
+    port = free_port()
+    with open(log, "w", encoding="utf-8") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr",
+             f"127.0.0.1:{port}", "--livereload"],
+            stdout=out, stderr=subprocess.STDOUT, env=MKDOCS_ENV, cwd=config.parent)
+        running = Preview(f"http://127.0.0.1:{port}/", log)
+        try:
+            running.wait(lambda: running.get(first_page)[0] == 200, "the first build", seconds=120)
+            yield running
+        finally:
+            server.terminate()
+            server.wait(timeout=20)

@@ -51,6 +51,7 @@ def write(repo: Path, name: str, body: str, **meta: object) -> None:
     (repo / f"docs/artikler/posts/{name}.md").write_text(text + "---\n\n" + body, encoding="utf-8")
 
 
+@pytest.mark.slow  # make check loads the settings in a process of its own
 def test_check_reports_warnings_and_exits_zero(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo, "a", "Tekst.\n\n![](bilde.png)\n\n#### Dypt\n\n[Forsiden](../../index.md)\n",
           title="T" * 70, tags=["ensom", "felles"])
@@ -69,6 +70,7 @@ def test_check_reports_warnings_and_exits_zero(repo: Path, capsys: pytest.Captur
         assert line in out
 
 
+@pytest.mark.slow  # make check loads the settings in a process of its own
 def test_check_exits_non_zero_on_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo, "a", "Se [borte](finnes-ikke.md).\n", description="x" * 170)
     assert check.main(["--root", str(repo)]) == 1
@@ -78,6 +80,7 @@ def test_check_exits_non_zero_on_errors(repo: Path, capsys: pytest.CaptureFixtur
             "lenk til .md-filen, for eksempel ../index.md") in out
 
 
+@pytest.mark.slow  # make check loads the settings in a process of its own
 def test_check_of_the_real_articles_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert check.main([]) == 0
     out = capsys.readouterr().out

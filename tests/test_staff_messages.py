@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import AUTHORS, MKDOCS_ENV, REPO, article, free_port, write_site
+from support import AUTHORS, MKDOCS_ENV, REPO, article, preview, write_site
 
 pytestmark = pytest.mark.slow
 
@@ -168,58 +164,23 @@ def test_every_command_names_file_line_and_key_in_norwegian(tmp_path: Path, mist
 def test_the_preview_names_every_mistake_and_shows_it_in_the_browser(tmp_path: Path) -> None:
     root = checkout(tmp_path / "repo")
     originals = {name: (root / name).read_text(encoding="utf-8") for name in ("mkdocs.yml", ARTICLE, AUTHORS_FILE)}
-    port, log = free_port(), tmp_path / "serve.log"
-    url = f"http://127.0.0.1:{port}/artikler/a/"
-    with open(log, "w", encoding="utf-8") as out:
-        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}",
-                                   "--livereload"], stdout=out, stderr=subprocess.STDOUT, env=MKDOCS_ENV, cwd=root)
-        try:
-            _wait(lambda: _status(url) == 200, log, "the first build")
-            for mistake in MISTAKES:
-                if "serve" not in mistake.commands:
-                    continue
-                before = log.read_text(encoding="utf-8")
-                mistake.make(root)
-                location = mistake.location(root)
-                if not mistake.warning:
-                    _wait(lambda: _status(url) == 500 and location.split(":", 1)[0] in _body(url), log, mistake.name)
-                    page = _body(url)
-                    assert 'lang="nb"' in page and "Forhåndsvisningen kan ikke bygges" in page, mistake.name
-                # Printed for this save, in full, even when an earlier mistake printed the same line.
-                _wait(lambda: log.read_text(encoding="utf-8").count(location) > before.count(location), log,
-                      f"{mistake.name} in the terminal")
-                assert_said(log.read_text(encoding="utf-8"), location)
-                for name, text in originals.items():
-                    (root / name).write_text(text, encoding="utf-8")
-                _wait(lambda: _status(url) == 200, log, f"the fix of {mistake.name}")
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-    assert "Traceback" not in log.read_text(encoding="utf-8")
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return 0
-
-
-def _body(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return response.read().decode("utf-8")
-    except urllib.error.HTTPError as error:
-        return error.read().decode("utf-8")
-
-
-def _wait(condition: Callable[[], bool], log: Path, what: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text(encoding='utf-8')[-4000:]}")
+    with preview(root / "mkdocs.yml", tmp_path / "serve.log", "artikler/a/") as running:
+        for mistake in MISTAKES:
+            if "serve" not in mistake.commands:
+                continue
+            before = running.output()
+            mistake.make(root)
+            location = mistake.location(root)
+            if not mistake.warning:
+                running.wait(lambda: running.get("artikler/a/")[0] == 500
+                             and location.split(":", 1)[0] in running.get("artikler/a/")[1], mistake.name)
+                page = running.get("artikler/a/")[1]
+                assert 'lang="nb"' in page and "Forhåndsvisningen kan ikke bygges" in page, mistake.name
+            # Printed for this save, in full, even when an earlier mistake printed the same line.
+            running.wait(lambda: running.output().count(location) > before.count(location),
+                         f"{mistake.name} in the terminal")
+            assert_said(running.output(), location)
+            for name, text in originals.items():
+                (root / name).write_text(text, encoding="utf-8")
+            running.wait(lambda: running.get("artikler/a/")[0] == 200, f"the fix of {mistake.name}")
+    assert "Traceback" not in running.output()

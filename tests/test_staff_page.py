@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import http.server
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path

@@ -174,7 +174,25 @@ def check_settings(root: Path = REPO) -> tuple[list[str], list[str]]:
     MkDocs loads the configuration and every hook checks its part, exactly as
     a build starts, but nothing is built. It runs as the preview does, so the
     published build's own guard (forms pointing at this machine) stays quiet.
+    The hooks set Material up for a build as they start, so this runs in a
+    process of its own (``python -m hub.site --settings``).
     """
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "hub.site", "--root", str(root), "--settings"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return [result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "mkdocs.yml"], []
+    return found["errors"], found["warnings"]
+
+
+def _settings_here(root: Path) -> tuple[list[str], list[str]]:
+    """:func:`check_settings`, in this process."""
     from mkdocs.config import load_config
 
     records: list[logging.LogRecord] = []
@@ -275,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Sjekker mkdocs.yml, og teller artiklene slik bygget ser dem.")
     parser.add_argument("--count", action="store_true", help="skriv ut antall artikler")
+    parser.add_argument("--settings", action="store_true",
+                        help="sjekk innstillingene som bygget gjør, og skriv feil og advarsler som JSON")
     parser.add_argument("--root", type=Path, default=REPO, help="depotet (standard: dette)")
     args = parser.parse_args(argv)
     try:
@@ -282,6 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     except SiteError as error:
         print(f"feil: {error}", file=sys.stderr)
         return 1
+    if args.settings:
+        import json
+
+        errors, warnings = _settings_here(args.root.resolve())
+        print(json.dumps({"errors": errors, "warnings": warnings}, ensure_ascii=False))
+        return 0
     if args.count:
         layout = facts.layout
         print(sum(layout.is_article(uri) for uri in catalogue.docs_uris(layout)))
