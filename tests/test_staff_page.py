@@ -383,6 +383,9 @@ def staff_log_in(page: Page, url: str) -> None:
 
 
 def page_width(page: Page) -> tuple[int, int]:
+    """Scroll width and width of the page, once its stylesheet has loaded (the heading can come first)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("[...document.styleSheets].some(sheet => sheet.href && sheet.cssRules.length > 0)")
     return tuple(page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
 
 
