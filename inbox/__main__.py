@@ -26,35 +26,37 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m inbox",
         description="Tar imot møteforespørsler og påmeldinger til nyhetsbrevet fra nettstedets skjemaer.")
-    p.add_argument("--host", default=_env("INBOX_HOST", "127.0.0.1"), help="address to listen on (INBOX_HOST)")
-    p.add_argument("--port", type=int, default=int(_env("INBOX_PORT", "8001")), help="port (INBOX_PORT)")
+    p.add_argument("--host", default=_env("INBOX_HOST", "127.0.0.1"), help="adressen innboksen lytter på (INBOX_HOST)")
+    p.add_argument("--port", type=int, default=int(_env("INBOX_PORT", "8001")), help="porten (INBOX_PORT)")
     p.add_argument("--data-dir", type=Path, default=Path(_env("INBOX_DATA_DIR", str(DATA_DIR))),
-                   help="folder for the SQLite file, the secret key and preview mail (INBOX_DATA_DIR)")
+                   help="mappen for SQLite-filen, den hemmelige nøkkelen og e-post i forhåndsvisningen "
+                        "(INBOX_DATA_DIR)")
     p.add_argument("--database-url", default=_env("INBOX_DATABASE_URL"),
-                   help="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db "
-                        "(INBOX_DATABASE_URL; default: sqlite in the data folder)")
+                   help="SQLAlchemy-adresse, for eksempel postgresql+psycopg://bruker:passord@vert/db "
+                        "(INBOX_DATABASE_URL; standard: SQLite i datamappen)")
     p.add_argument("--site-url", default=_env("INBOX_SITE_URL", "http://127.0.0.1:8000/"),
-                   help="the site with the forms: posts must come from it (INBOX_SITE_URL)")
+                   help="nettstedet med skjemaene; innsendinger må komme derfra (INBOX_SITE_URL)")
     p.add_argument("--public-url", default=_env("INBOX_PUBLIC_URL"),
-                   help="this inbox's address as readers reach it, for links in email (INBOX_PUBLIC_URL)")
+                   help="innboksens adresse slik leserne når den, for lenker i e-post (INBOX_PUBLIC_URL)")
     p.add_argument("--retention-days", type=int, default=int(_env("INBOX_RETENTION_DAYS", "365")),
-                   help="delete leads this many days after they arrive (INBOX_RETENTION_DAYS)")
+                   help="slett henvendelser så mange dager etter at de kom (INBOX_RETENTION_DAYS)")
     p.add_argument("--rate-limit", type=int, default=int(_env("INBOX_RATE_LIMIT", "10")),
-                   help="form posts per client and minute, 0 for none (INBOX_RATE_LIMIT)")
+                   help="skjemainnsendinger per klient og minutt, 0 for ingen grense (INBOX_RATE_LIMIT)")
     p.add_argument("--forwarded-allow-ips", default=_env("INBOX_FORWARDED_ALLOW_IPS"),
-                   help="comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For "
-                        "is believed, e.g. 127.0.0.1 (INBOX_FORWARDED_ALLOW_IPS; default: none)")
+                   help="kommaseparerte adresser eller nett for reverse proxyene hvis X-Forwarded-For "
+                        "stoles på, for eksempel 127.0.0.1 (INBOX_FORWARDED_ALLOW_IPS; standard: ingen)")
     p.add_argument("--allowed-hosts", default=_env("INBOX_ALLOWED_HOSTS"),
-                   help="comma-separated Host names accepted besides the public URL's (INBOX_ALLOWED_HOSTS)")
+                   help="kommaseparerte vertsnavn som godtas i tillegg til den offentlige adressens "
+                        "(INBOX_ALLOWED_HOSTS)")
     p.add_argument("--idle-minutes", type=int, default=int(_env("INBOX_IDLE_MINUTES", "30")),
-                   help="a staff login ends after this long without a request (INBOX_IDLE_MINUTES)")
+                   help="en innlogging på ansattsiden slutter etter så mange minutter uten bruk (INBOX_IDLE_MINUTES)")
     p.add_argument("--read-timeout", type=float, default=float(_env("INBOX_READ_TIMEOUT", "10")),
-                   help="seconds the request head, and then its body, may take to arrive; a late head "
-                        "closes the connection, a late body gets 408 (INBOX_READ_TIMEOUT)")
+                   help="sekunder hodet og deretter innholdet i en forespørsel får bruke; et sent hode "
+                        "lukker forbindelsen, et sent innhold får 408 (INBOX_READ_TIMEOUT)")
     p.add_argument("--max-connections", type=int, default=int(_env("INBOX_MAX_CONNECTIONS", "200")),
-                   help="open connections and requests at once; more get 503 (INBOX_MAX_CONNECTIONS)")
+                   help="åpne forbindelser og forespørsler samtidig; flere får 503 (INBOX_MAX_CONNECTIONS)")
     p.add_argument("--hash-password", action="store_true",
-                   help="print a hash for INBOX_STAFF_PASSWORD_HASH and exit")
+                   help="skriv ut en hash til INBOX_STAFF_PASSWORD_HASH og avslutt")
     return p
 
 
@@ -65,7 +67,7 @@ def delivery(data_dir: Path) -> Delivery:
         return FolderDelivery(data_dir / "mail")
     security = _env("INBOX_SMTP_SECURITY", "starttls")
     if security not in {"starttls", "ssl", "none"}:
-        sys.exit(f"INBOX_SMTP_SECURITY: {security!r} is not known; use starttls, ssl or none")
+        sys.exit(messages.START_SMTP_SECURITY.format(value=repr(security)))
     return SMTPDelivery(host, int(_env("INBOX_SMTP_PORT", "587")), security,
                         _env("INBOX_SMTP_USER"), _env("INBOX_SMTP_PASSWORD"))
 
@@ -88,9 +90,9 @@ def mail_addresses() -> tuple[str, str]:
     name, address = parseaddr(mail_from)
     for variable, value in (("INBOX_MAIL_FROM", address), ("INBOX_STAFF_EMAIL", staff_email)):
         if (value or variable == "INBOX_MAIL_FROM") and validation.email_error(validation.normalise_email(value)):
-            sys.exit(f"{variable}: {value!r} is not an address mail can be sent to or from")
+            sys.exit(messages.START_ADDRESS.format(variable=variable, value=repr(value)))
     if not name.isprintable() or "=?" in name:
-        sys.exit("INBOX_MAIL_FROM: the name before <address> has control characters or =?")
+        sys.exit(messages.START_MAIL_FROM_NAME)
     return mail_from, staff_email
 
 
@@ -99,11 +101,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     mail_from, staff_email = mail_addresses()
     password_hash = _env("INBOX_STAFF_PASSWORD_HASH")
     if password_hash and not tokens.valid_password_hash(password_hash):
-        sys.exit("INBOX_STAFF_PASSWORD_HASH is not a hash from `python -m inbox --hash-password`")
+        sys.exit(messages.START_HASH_INVALID)
     if not password_hash:
         if args.host not in LOOPBACK:
-            sys.exit("INBOX_STAFF_PASSWORD_HASH is not set. Make one with `python -m inbox --hash-password`; "
-                     "the inbox only starts without it on 127.0.0.1 (local preview).")
+            sys.exit(messages.START_HASH_MISSING)
         password = secrets.token_urlsafe(12)
         password_hash = tokens.hash_password(password)
         log.warning(messages.LOG_SESSION_PASSWORD, public.rstrip("/"), password)
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         limits.parse_networks(settings.forwarded_allow_ips)
     except ValueError as error:
-        sys.exit(f"--forwarded-allow-ips / INBOX_FORWARDED_ALLOW_IPS: {error}")
+        sys.exit(messages.START_PROXIES.format(error=error))
     log.info(messages.LOG_LISTENING, settings.site_url, settings.public_url)
     # proxy_headers off: the inbox reads X-Forwarded-For itself, per hop, from trusted proxies only.
     # timeout_keep_alive ends idle connections; limit_concurrency caps open connections and requests

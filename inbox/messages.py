@@ -167,3 +167,14 @@ ERRORS = {
 def error(status: int) -> Notice:
     """The page for an HTTP error *status*; an unlisted 4xx or 5xx gets the nearest general one."""
     return ERRORS.get(status) or ERRORS[500 if status >= 500 else 400]
+
+
+# Start-up: what the person who starts the inbox reads when a setting is wrong (python -m inbox exits).
+START_SMTP_SECURITY = "INBOX_SMTP_SECURITY: {value} er ukjent; bruk starttls, ssl eller none"
+START_ADDRESS = "{variable}: {value} er ikke en adresse det kan sendes e-post til eller fra"
+START_MAIL_FROM_NAME = "INBOX_MAIL_FROM: navnet foran <adressen> har kontrolltegn eller =?"
+START_HASH_INVALID = ("INBOX_STAFF_PASSWORD_HASH er ikke en hash fra `python -m inbox --hash-password`; "
+                      "lag en ny med den kommandoen")
+START_HASH_MISSING = ("INBOX_STAFF_PASSWORD_HASH er ikke satt. Lag en med `python -m inbox --hash-password`; "
+                      "uten den starter innboksen bare på 127.0.0.1 (lokal forhåndsvisning).")
+START_PROXIES = "--forwarded-allow-ips / INBOX_FORWARDED_ALLOW_IPS: {error}"

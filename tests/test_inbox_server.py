@@ -40,13 +40,13 @@ def test_starts_on_loopback_with_sqlite_in_wal_mode_and_a_session_password(tmp_p
 def test_refuses_to_listen_publicly_without_a_staff_password(tmp_path: Path) -> None:
     result = run_inbox("--host", "0.0.0.0", "--data-dir", str(tmp_path), env={"INBOX_STAFF_PASSWORD_HASH": ""})
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "INBOX_STAFF_PASSWORD_HASH is not set" in result.stderr
+    assert "INBOX_STAFF_PASSWORD_HASH er ikke satt" in result.stderr
 
 
 def test_a_malformed_password_hash_is_named(tmp_path: Path) -> None:
     result = run_inbox("--data-dir", str(tmp_path), env={"INBOX_STAFF_PASSWORD_HASH": "hunter2"})
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "INBOX_STAFF_PASSWORD_HASH is not a hash from `python -m inbox --hash-password`" in result.stderr
+    assert "INBOX_STAFF_PASSWORD_HASH er ikke en hash fra `python -m inbox --hash-password`" in result.stderr
 
 
 def test_hash_password_prints_a_hash_that_logs_in() -> None:
