@@ -50,6 +50,10 @@ own source:
   heading, and would escape one of them twice or the other not at all.
   An article's content has no H1 of its own, so its first entry takes the
   title from front matter, escaped here.
+  The same index adds Norwegian forms (``hub/search.py``): hidden fields with
+  the ASCII spellings and compound parts of each entry's words. They are made
+  from the values above once those are escaped, and hold only runs of letters,
+  so they cannot carry markup either.
 * mkdocs-rss-plugin prints author and category names raw in its RSS template.
   We point it at ``hooks/templates/rss.xml``, which escapes every value. Its
   JSON feed puts the plain-text description into ``content_html``; we escape
@@ -85,6 +89,9 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+from hub import search as norwegian
+from hub.text import Stemmer
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -190,6 +197,10 @@ def on_post_build(config: MkDocsConfig) -> None:
 class _EscapedSearchIndex(SearchIndex):
     """Material's search index, with the front-matter values it copies escaped as its UI needs."""
 
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self.descriptions: dict[str, str] = {}  # a page's first entry's location -> its description
+
     def create_entry_for_section(self, section: Section, toc: Any, url: str, page: Page) -> None:
         """Escape the values that come from front matter; leave the rendered ones as they are."""
         if not section.title:
@@ -199,14 +210,42 @@ class _EscapedSearchIndex(SearchIndex):
         super().create_entry_for_section(section, toc, url, page)
         for entry in self.entries[count:]:
             _escape_entry(entry, page)
+            description = page.meta.get("description")
+            if entry["location"] == url and isinstance(description, str):
+                self.descriptions[url] = description
+
+    def generate_search_index(self, prev: SearchIndex | None) -> str:
+        """Material's index, with Norwegian forms for every entry and the rules the browser needs."""
+        _add_forms(self.entries, prev.entries if prev else [], self.descriptions)
+        data = json.loads(super().generate_search_index(prev))
+        data["config"]["norwegian"] = norwegian.client_rules()
+        return json.dumps(data, separators=(",", ":"), default=str)
 
 
 def _install_search_index(config: MkDocsConfig) -> None:
     search = config.plugins.get("material/search")
     if search is None or not search.config.enabled:
         return
-    # The same construction as SearchPlugin.on_config, which ran just before.
+    # The same construction as SearchPlugin.on_config, which ran just before
+    # and merged the default fields; the forms fields are weighted as theirs.
+    search.config["fields"] = norwegian.field_boosts(search.config.fields)
     search.search_index = _EscapedSearchIndex(**search.config)
+
+
+def _add_forms(entries: list[dict[str, Any]], previous: list[dict[str, Any]], descriptions: dict[str, str]) -> None:
+    # Compounds split into the words of the whole site: under --dirty, *entries*
+    # are the saved page's and *previous* (with their forms) the rest of the site.
+    stemmer = Stemmer()
+    texts = [_field_text(entry, name) for entry in entries + previous for name in norwegian.FIELDS]
+    vocabulary = norwegian.Vocabulary.of([*texts, *descriptions.values()], stemmer)
+    for entry in entries:
+        description = descriptions.get(entry["location"], "")
+        entry.update(norwegian.entry_forms(entry, vocabulary, stemmer, description))
+
+
+def _field_text(entry: dict[str, Any], name: str) -> str:
+    value = entry.get(name) or ""
+    return " ".join(value) if isinstance(value, list) else str(value)
 
 
 def _search_title(page: Page) -> str:

@@ -265,6 +265,48 @@ def chromium_path() -> str:
 
 
 # -----------------------------------------------------------------------------
+# Material's search worker, driven directly (tests/test_search_browser.py, bench/search_bench.py)
+# -----------------------------------------------------------------------------
+
+# In a page of the served site: start the worker the page's config names (or *worker*), hand it
+# *index* as Material's UI does, and return for each query the pages of its result groups, best
+# first, as the UI lists them ("" is the home page).
+_WORKER_SEARCH = """async ({worker, index, queries}) => {
+  const config = JSON.parse(document.getElementById("__config").textContent);
+  const search = new Worker(new URL(worker || config.search, new URL(config.base, location.href)));
+  const reply = () => new Promise((resolve, reject) => {
+    search.addEventListener("message", event => resolve(event.data), {once: true});
+    search.addEventListener("error", event => reject(new Error(event.message)), {once: true});
+  });
+  search.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
+  await reply();
+  const pages = {};
+  for (const query of queries) {
+    search.postMessage({type: 2, data: query});
+    const {data} = await reply();
+    pages[query] = data.items.map(group => group.find(item => !item.location.includes("#")).location);
+  }
+  search.terminate();
+  return pages;
+}"""
+
+
+def worker_search(page: Any, index: dict, queries: list[str], worker: str | None = None) -> dict[str, list[str]]:
+    """The pages each query finds, in Material's order, from the search worker of the open *page*."""
+    return page.evaluate(_WORKER_SEARCH, {"worker": worker, "index": index, "queries": queries})
+
+
+def material_index(index: dict) -> dict:
+    """*index* as Material alone writes it: without our Norwegian forms fields and rules."""
+    from hub.search import FORMS_SUFFIX
+
+    config = {key: value for key, value in index["config"].items() if key != "norwegian"}
+    config["fields"] = {name: boost for name, boost in config["fields"].items() if not name.endswith(FORMS_SUFFIX)}
+    docs = [{key: value for key, value in doc.items() if not key.endswith(FORMS_SUFFIX)} for doc in index["docs"]]
+    return {"config": config, "docs": docs}
+
+
+# -----------------------------------------------------------------------------
 # The lead inbox
 # -----------------------------------------------------------------------------
 

@@ -211,6 +211,21 @@ def test_search_index_holds_front_matter_as_html_escaped_once(hostile: Build, so
     assert doc.get("tags", []) == [html.escape(tag, quote=False) for tag in meta.get("tags", [])]
 
 
+def test_the_norwegian_forms_in_the_search_index_are_only_words(hostile: Build) -> None:
+    """hub/search.py adds hidden fields from the escaped values and the raw descriptions: letters only."""
+    index = json.loads(hostile.text("search/search_index.json"))
+    fields = {name for name in index["config"]["fields"] if name.endswith("_forms")}
+    assert fields == {"title_forms", "text_forms", "tags_forms"}
+    values = [doc[name] for doc in index["docs"] for name in fields if name in doc]
+    assert len(values) > 10, "the hostile corpus gives forms"
+    for value in values:
+        assert re.fullmatch(r"[^\W\d_]+( [^\W\d_]+)*", value), value
+    docs = search_docs(hostile)
+    # The hostile title's æøå ÆØÅ are spelt in ASCII; the raw description's words arrive, its markup does not.
+    assert "aeoa" in docs["artikler/tegn/"]["title_forms"].split()
+    assert {"beskrivelse", "slutt"} <= set(docs["artikler/skript/"]["text_forms"].split())
+
+
 @pytest.mark.parametrize("slug", ["kodeblokk", "ingress", "merkelapper", "skript"])
 def test_every_article_opens_with_its_escaped_title_as_the_only_heading_before_the_byline(
         hostile: Build, slug: str) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hub.slug import MAX_LENGTH, is_slug, slugify
+from hub.slug import MAX_LENGTH, ascii_fold, is_slug, slugify
 
 
 @pytest.mark.parametrize(("title", "slug"), [
@@ -30,3 +30,10 @@ def test_long_titles_are_cut_at_a_word_boundary() -> None:
 ])
 def test_is_slug(text: str, expected: bool) -> None:
     assert is_slug(text) is expected
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Møtebooking", "Motebooking"), ("ærlig", "aerlig"), ("årlig", "arlig"), ("Crème", "Creme"), ("salg", "salg"),
+])
+def test_ascii_fold_spells_a_word_as_typed_without_norwegian_letters(text: str, folded: str) -> None:
+    assert ascii_fold(text) == folded

@@ -22,10 +22,15 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 MAX_LENGTH = 60
 
 
+def ascii_fold(text: str) -> str:
+    """*text* in ASCII as a Norwegian types it without æ, ø and å (``Møtebooking`` → ``Motebooking``)."""
+    text = text.translate(_TRANSLITERATE)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def slugify(text: str, separator: str = "-") -> str:
     """Turn a title into a lowercase ASCII slug (``Møtebooking på telefon`` → ``motebooking-pa-telefon``)."""
-    text = text.translate(_TRANSLITERATE)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = ascii_fold(text)
     words = [word for word in _NOT_WORD.split(text.lower()) if word]
     slug = ""
     for word in words:
