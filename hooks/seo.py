@@ -3,7 +3,9 @@
 The facts and formats live in ``hub/seo.py`` and ``hub/cards.py`` (pure,
 unit-tested); this hook gathers each page's facts (an article's from its
 record, ``hub.site.articles()``), asks for a card where the article names no
-``image:``, and sets SOURCE_DATE_EPOCH from the newest article so that the
+``image:`` (or an SVG, which no network shows), crops a local ``image:`` to
+1200×630 for sharing (``hub/images.py``; cached like the cards) and
+declares the size it really has, and sets SOURCE_DATE_EPOCH from the newest article so that the
 build date written into the sitemap and feeds comes from front matter, never
 the clock.
 """
@@ -21,10 +23,10 @@ from material.plugins.blog.structure import Post
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from hub import cards, catalogue, mdcache, seo, site
+from hub import cards, catalogue, images, mdcache, seo, site
 from hub.messages import say
 
 log = logging.getLogger("mkdocs.hooks.seo")
@@ -34,6 +36,7 @@ LOGO = "assets/images/logo-512.png"
 
 # Per build: cards to draw after the build, and whether we set SOURCE_DATE_EPOCH ourselves.
 _cards: dict[str, cards.Card] = {}
+_shares: dict[str, tuple[File, images.Variant]] = {}
 _files: Files | None = None
 _own_epoch = False
 
@@ -45,6 +48,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Date the build by its newest article, unless SOURCE_DATE_EPOCH was given."""
     global _own_epoch
     _cards.clear()
+    _shares.clear()
     if _own_epoch or "SOURCE_DATE_EPOCH" not in os.environ:
         newest = site.articles().newest_date(dt.datetime.now(dt.timezone.utc))
         if newest is not None:
@@ -78,6 +82,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     drawn = sum(cards.render_cached(card, cache, output / path) for path, card in sorted(_cards.items()))
     cards.render_logo_cached(cache, output / LOGO)
     log.debug("sharing cards: %d drawn, %d from cache", drawn, len(_cards) - drawn)
+    cropped = sum(images.render_cached(lambda file=file: file.content_bytes, variant, _cache_dir(config) / "images",
+                                       output / path) for path, (file, variant) in sorted(_shares.items()))
+    log.debug("sharing crops: %d made, %d from cache", cropped, len(_shares) - cropped)
     if config.site_url:
         (output / "robots.txt").write_text(seo.robots_txt(config.site_url), encoding="utf-8")
 
@@ -116,9 +123,10 @@ def _facts(page: Page, config: MkDocsConfig) -> seo.PageFacts:
 def _article_facts(post: Post, record: catalogue.Article, config: MkDocsConfig, url: str,
                    home: str) -> seo.PageFacts:
     section = record.categories[0] if record.categories else ""
-    image = _article_image(post, record, config) or _card(post, config, record.title, section or "Artikkel")
+    image, size = _article_image(post, record, config) or (_card(post, config, record.title, section or "Artikkel"),
+                                                           cards.SIZE)
     return seo.PageFacts(
-        kind="article", title=record.title, description=record.description, url=url, image=image,
+        kind="article", title=record.title, description=record.description, url=url, image=image, image_size=size,
         image_alt=record.image_alt or record.title, site_name=config.site_name,
         published=record.created, modified=record.updated or record.created,
         authors=tuple(seo.Author(author.name, _absolute(config, author.url or "")) for author in post.authors),
@@ -134,15 +142,25 @@ def _card(page: Page, config: MkDocsConfig, title: str, label: str) -> str:
     return _absolute(config, path)
 
 
-def _article_image(post: Post, record: catalogue.Article, config: MkDocsConfig) -> str | None:
+def _article_image(post: Post, record: catalogue.Article, config: MkDocsConfig) -> \
+        tuple[str, tuple[int, int] | None] | None:
+    """The shared image and its real size: a 1200×630 crop of a local photo; None for the drawn card."""
     image = record.image
     if not image:
         return None
     if image.startswith(("https://", "http://")):
-        return image
+        return image, None  # not fetched at build time, so its size is unknown and not declared
     source = posixpath.normpath(posixpath.join(posixpath.dirname(record.src_uri), image))
     file = _files.get_file_from_path(source) if _files is not None else None
     if file is None:
         raise PluginError(f"{record.path}: image: "
                           f"{say('site.image_missing', image=repr(image), folder='docs/' + posixpath.dirname(source))}")
-    return _absolute(config, file.url)
+    facts = images.measure(file.content_bytes, file.src_uri)
+    if facts is None or facts.kind == "svg":
+        return None
+    crop = images.plan_share(facts)
+    if crop is None or (facts.width, facts.height) == (crop.width, crop.height):
+        return _absolute(config, file.url), (facts.width, facts.height)  # animated, or already the sharing size
+    path = f"{CARD_DIR}/{post.url.strip('/').replace('/', '-')}.jpg"
+    _shares[path] = (file, crop)
+    return _absolute(config, path), (crop.width, crop.height)

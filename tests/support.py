@@ -527,3 +527,35 @@ def preview(config: Path, log: Path, first_page: str) -> Iterator[Preview]:
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+# -----------------------------------------------------------------------------
+# Generated images (tests/test_images*.py): made with Pillow in the test, never stored in the repository
+# -----------------------------------------------------------------------------
+
+
+def photo(width: int, height: int, fmt: str = "JPEG", noise: bool = False, **save: object) -> bytes:
+    """A generated picture: coloured discs on blue (or random noise, which no encoder can shrink)."""
+    from PIL import Image, ImageDraw
+
+    if noise:
+        image = Image.frombytes("RGB", (width, height), random_bytes(width * height * 3))
+    else:
+        image = Image.new("RGB", (width, height), (30, 90, 140))
+        draw = ImageDraw.Draw(image)
+        step = max(1, width // 12)
+        for index, left in enumerate(range(0, width, step)):
+            top = (index * height) // 14
+            draw.ellipse((left, top, left + width // 4, top + height // 3), fill=(40 * index % 256, 160, 220 - index))
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
+def random_bytes(count: int, seed: int = 7) -> bytes:
+    import random
+
+    return random.Random(seed).randbytes(count)
+
+
+SVG_DIAGRAM = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 360"><rect width="640" height="360"/></svg>'

@@ -6,8 +6,8 @@ settings check as a build starts (``hub.site.check_settings``), so every
 error the build would stop on is an error here, and every warning
 ``--strict`` fails on is a warning here.
 On top it gives advice: internal links that do not resolve (errors), missing
-alt text, skipped heading levels, long titles, tags only one article uses
-and unpinned slugs (warnings). Readability is the LIX index with its
+alt text, images over 500 KB or wider than 2,400 px, skipped heading levels,
+long titles, tags only one article uses and unpinned slugs (warnings). Readability is the LIX index with its
 Norwegian bands; the reading time is the one the byline shows.
 """
 
@@ -20,8 +20,9 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
-from hub import catalogue, frontmatter, site
+from hub import catalogue, frontmatter, images, site
 from hub.frontmatter import Problem
 from hub.messages import count, say
 from hub.text import FENCE, IMAGE, all_words, prose_blocks
@@ -35,6 +36,7 @@ LIX_BANDS = ((30, "svært lett"), (40, "lett"), (50, "middels"), (60, "vanskelig
 _SENTENCE_END = re.compile(r"[.!?:]+(?=\s|$)")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 _HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)")
 _EXTERNAL = ("http://", "https://", "mailto:", "tel:", "#", "//")
 
@@ -131,6 +133,36 @@ def _broken_links(front: frontmatter.FrontMatter, source: Path, facts: site.Site
     return found
 
 
+def _image_sources(front: frontmatter.FrontMatter) -> list[tuple[str, int, str]]:
+    """Every image an article shows, with the file and line that name it: ``image:`` and those in its text."""
+    found = []
+    if isinstance(image := front.meta.get("image"), str):
+        found.append((*front.where("image"), image))  # perhaps from a .meta.yml
+    for number, line in _body_lines(front):
+        found += [(front.path, number, match.group(2)) for match in IMAGE.finditer(line)]
+        found += [(front.path, number, next(part for part in match.groups() if part is not None))
+                  for tag in _HTML_IMAGE.findall(line) if (match := _HTML_SRC.search(tag))]
+    return found
+
+
+def _oversized_images(front: frontmatter.FrontMatter, source: Path, facts: site.Site) -> list[Problem]:
+    """Local images heavier than images.WARN_BYTES or wider than images.WARN_WIDTH."""
+    found = []
+    for named_in, number, target in _image_sources(front):
+        path = (source.parent / unquote(target.split("#", 1)[0])).resolve()
+        if target.startswith(_EXTERNAL) or facts.docs.resolve() not in path.parents or not path.is_file():
+            continue  # a missing file is the build's error (image:) or the broken-link check's
+        data = path.read_bytes()
+        if len(data) > images.WARN_BYTES:
+            found.append(Problem(named_in, number, "image", say(
+                "check.image_heavy", image=target, size=len(data) // 1024, limit=images.WARN_BYTES // 1024)))
+        measured = images.measure(data, path.name)
+        if measured is not None and measured.width > images.WARN_WIDTH:
+            found.append(Problem(named_in, number, "image", say(
+                "check.image_wide", image=target, width=measured.width, limit=images.WARN_WIDTH)))
+    return found
+
+
 def _front_warnings(front: frontmatter.FrontMatter) -> list[Problem]:
     found = []
     title = front.meta.get("title")
@@ -155,6 +187,7 @@ def check_article(front: frontmatter.FrontMatter, facts: site.Site) -> Report:
     report.lix = lix(blocks)
     report.errors += _broken_links(front, facts.root / front.path, facts)
     report.warnings += _front_warnings(front) + _missing_alt_texts(front) + _skipped_heading_levels(front)
+    report.warnings += _oversized_images(front, facts.root / front.path, facts)
     return report
 
 

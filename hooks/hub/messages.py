@@ -113,6 +113,10 @@ TEXTS: dict[str, str] = {
     # `make check`
     "check.alt_missing": "{image} har ingen alt-tekst; beskriv bildet inni ![…]",
     "check.img_alt_missing": "en <img> har ingen alt-tekst; legg til alt=\"…\"",
+    "check.image_heavy": "{image} er {size} KB, over grensen på {limit} KB; lagre det mindre, for eksempel som JPEG "
+                         "med kvalitet 80, så bygget går raskere og originalen lastes fortere",
+    "check.image_wide": "{image} er {width} px bredt, over grensen på {limit} px; skaler det ned til høyst "
+                        "{limit} px, bredere vises det aldri",
     "check.heading_jump": "hopper fra nivå {previous} til {level}; bruk {hashes}",
     "check.broken_link": "{target} fører ikke til en fil i {docs}/; lenk til .md-filen, for eksempel ../index.md",
     "check.long_title": "er {length} tegn; hold den under {limit} så den får plass i søkeresultater",

@@ -47,7 +47,7 @@ class PageFacts:
     tags: tuple[str, ...] = ()
     section: str = ""              # the first category
     breadcrumbs: tuple[tuple[str, str], ...] = ()  # (name, absolute URL), home first
-    image_size: tuple[int, int] = (1200, 630)
+    image_size: tuple[int, int] | None = (1200, 630)  # None: a remote image whose size the build cannot know
 
 
 def json_ld(facts: PageFacts, organization: Organization) -> list[dict[str, Any]]:
@@ -79,8 +79,8 @@ def _blog_posting(facts: PageFacts, organization: Organization) -> dict[str, Any
         "inLanguage": LANGUAGE,
         "mainEntityOfPage": {"@type": "WebPage", "@id": facts.url},
         "url": facts.url,
-        "image": {"@type": "ImageObject", "url": facts.image, "width": facts.image_size[0],
-                  "height": facts.image_size[1]},
+        "image": {"@type": "ImageObject", "url": facts.image,
+                  **({"width": facts.image_size[0], "height": facts.image_size[1]} if facts.image_size else {})},
         "author": [{"@type": "Person", "name": author.name, "url": author.url} for author in facts.authors],
         "publisher": {"@type": "Organization", "name": organization.name, "url": organization.url,
                       "logo": {"@type": "ImageObject", "url": organization.logo}},
@@ -112,8 +112,8 @@ def meta_tags(facts: PageFacts) -> list[tuple[str, str, str]]:
         ("property", "og:description", facts.description),
         ("property", "og:url", facts.url),
         ("property", "og:image", facts.image),
-        ("property", "og:image:width", str(facts.image_size[0])),
-        ("property", "og:image:height", str(facts.image_size[1])),
+        *([("property", "og:image:width", str(facts.image_size[0])),
+           ("property", "og:image:height", str(facts.image_size[1]))] if facts.image_size else []),
         ("property", "og:image:alt", facts.image_alt),
         ("name", "twitter:card", "summary_large_image"),
         ("name", "twitter:title", facts.title),
