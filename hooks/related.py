@@ -42,6 +42,9 @@ class RelatedConfig(base.Config):
     # Blended score from 0 to 1 below which an article gets fewer links rather
     # than weak ones (default 0.06).
     min_score = option.Type((int, float), default=related.Settings.min_score)
+    # Share of the article's best candidate's score, from 0 to 1, that every
+    # further link must reach too (default 0.6): a weak tail after a strong match is noise.
+    relative_score = option.Type((int, float), default=related.Settings.relative_score)
     weights = option.SubConfig(_WeightsConfig)
 
 
@@ -101,13 +104,15 @@ def _load_settings(raw: Any, config_file: str) -> related.Settings:
         raise ConfigurationError(f"{site.where(config_file, 'extra.related.' + key)}: {messages.config_error(error)}")
     _check_range(config_file, "count", config.count, 1, 20)
     _check_range(config_file, "min_score", config.min_score, 0, 1)
+    _check_range(config_file, "relative_score", config.relative_score, 0, 1)
     for name in ("text", "tags", "categories"):
         _check_range(config_file, f"weights.{name}", config.weights[name], 0, 100)
     if config.weights.text <= 0:
         raise ConfigurationError(f"{site.where(config_file, 'extra.related.weights.text')}: "
                                  f"{say('settings.text_weight')}")
     weights = related.Weights(config.weights.text, config.weights.tags, config.weights.categories)
-    return related.Settings(count=config.count, min_score=float(config.min_score), weights=weights)
+    return related.Settings(count=config.count, min_score=float(config.min_score),
+                            relative_score=float(config.relative_score), weights=weights)
 
 
 def _check_range(config_file: str, key: str, value: float, low: float, high: float) -> None:

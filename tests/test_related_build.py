@@ -93,6 +93,7 @@ def test_unknown_or_unpublished_pin_fails_naming_file_and_value(small_site, pin:
     ({"count": 0}, "mkdocs.yml: extra.related.count: 0 er utenfor området; bruk 1 til 20"),
     ({"count": "tre"}, "mkdocs.yml: extra.related.count: må være et heltall"),
     ({"min_score": 2}, "mkdocs.yml: extra.related.min_score: 2 er utenfor området; bruk 0 til 1"),
+    ({"relative_score": 1.5}, "mkdocs.yml: extra.related.relative_score: 1.5 er utenfor området; bruk 0 til 1"),
     ({"weights": {"text": 0}}, "mkdocs.yml: extra.related.weights.text: må være over 0"),
     ({"weights": {"tags": -1}}, "mkdocs.yml: extra.related.weights.tags: -1 er utenfor området"),
     ({"antall": 3}, "mkdocs.yml: extra.related.antall: er ikke en kjent innstilling og blir ikke brukt"),

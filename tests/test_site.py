@@ -82,6 +82,7 @@ def test_every_article_is_listed_on_the_paginated_index(real_site: Build) -> Non
     "index.html", "artikler/index.html", "artikler/arkiv/2025/index.html",
     "artikler/kategori/coaching/index.html", "artikler/forfatter/ingrid/index.html", "emner/index.html",
     "gratis-konsultasjon/index.html", "nyhetsbrev/index.html", "om-oss/index.html", "personvern/index.html",
+    "tilgjengelighet/index.html",
     "404.html",
 ])
 def test_every_page_exists_in_norwegian_with_feeds_in_head(real_site: Build, path: str) -> None:

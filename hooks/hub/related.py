@@ -7,6 +7,13 @@ The score of a candidate for an article blends three signals, each in 0..1:
 * tags: Jaccard overlap of the two tag sets;
 * categories: Jaccard overlap of the two category sets.
 
+Short untagged articles must still find their neighbours, so: a signal counts
+only when both articles have it (weights renormalised per pair); terms only
+one article has are left out of the vectors (they match nothing, yet took the
+place of shared terms and shrank a short article's every score); compounds
+also count as their parts; and a link must reach both ``min_score`` and a
+share (``relative_score``) of the article's best candidate's score.
+
 It scales as an inverted index with top-k selection, never dense all-pairs:
 each vector keeps its strongest terms, each posting list keeps its strongest
 documents, and an article is compared only with the documents its strongest
@@ -23,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hub.text import Stemmer
+from hub.text import Stemmer, compound_parts
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Weights:
 class Settings:
     count: int = 3                 # links per article, 1..20
     min_score: float = 0.06        # 0..1: below this an article gets fewer links, not weaker ones
+    relative_score: float = 0.6    # 0..1: nor below this share of the article's best candidate's score
     weights: Weights = field(default_factory=Weights)
     title_boost: int = 3           # a title word counts as this many body words
     description_boost: int = 2
@@ -92,6 +100,7 @@ class RelatedIndex:
         self.tag_postings = self._label_postings(lambda document: document.tags)
         self.tag_masks = _masks(self.documents, lambda document: document.tags)
         self.category_masks = _masks(self.documents, lambda document: document.categories)
+        self._pair_weights = self._weights()
 
     # -- building -------------------------------------------------------------
 
@@ -102,17 +111,24 @@ class RelatedIndex:
         return stemmer.count(document.description, counts, settings.description_boost)
 
     def _vectors(self) -> list[dict[str, float]]:
-        """Sublinear TF × IDF, cut to the strongest terms, L2-normalised."""
+        """Sublinear TF × IDF over the terms articles share, cut to the strongest terms, L2-normalised.
+
+        Compounds also count as their known parts. A term only one article has
+        can match nothing: it is left out, so it neither takes the place of a
+        shared term when the vector is cut nor dilutes a short article's norm
+        (which would push its every score under ``min_score``).
+        """
         stemmer = Stemmer()
         counts = [self._terms(stemmer, document) for document in self.documents]
+        _add_compound_parts(counts)
         frequency = Counter(term for terms in counts for term in terms)
         total = len(self.documents)
         # Smoothed IDF, always above zero: a term every article shares still counts a little.
-        idf = {term: math.log(1 + total / seen) for term, seen in frequency.items()}
+        idf = {term: math.log(1 + total / seen) for term, seen in frequency.items() if seen > 1}
         keep = self.settings.terms_per_document
         vectors = []
         for terms in counts:
-            weighted = [(_tf(count) * idf[term], term) for term, count in terms.items()]
+            weighted = [(_tf(count) * idf[term], term) for term, count in terms.items() if term in idf]
             weighted.sort(reverse=True)  # by weight, then term: deterministic
             strongest = weighted[:keep]
             norm = math.sqrt(sum(weight * weight for weight, _ in strongest)) or 1.0
@@ -154,17 +170,20 @@ class RelatedIndex:
             return chosen
         taken = {self.position[match.key] for match in chosen} | {source}
         best = heapq.nsmallest(wanted + len(taken), self._ranked_candidates(source))
-        picked = [(-quantum / _QUANTUM, index) for quantum, _, _, index in best if index not in taken][:wanted]
+        scores = [(-quantum / _QUANTUM, index) for quantum, _, _, index in best if index not in taken][:wanted]
+        # The bar is the absolute floor or a share of the best candidate's score, whichever is higher:
+        # a weak third link after a strong first one is noise, but a short article's best match stays.
+        bar = max(self.settings.min_score, self.settings.relative_score * scores[0][0]) if scores else 0.0
+        picked = [(score, index) for score, index in scores if score >= bar]
         return chosen + [Match(self.documents[index].key, round(score, 6)) for score, index in picked]
 
     def _ranked_candidates(self, source: int) -> list[tuple[int, float, str, int]]:
-        """Sort keys (score, newer, key) of the shortlisted candidates at or above the minimum score.
+        """Sort keys (score, newer, key) of the shortlisted candidates.
 
         The shortlist is the best text matches plus the newest articles sharing
-        a tag. Weights are renormalised over the signals the source has, so an
-        article without tags or categories is judged on its text alone. Scores
-        are quantised to integers so float noise never decides an order; label
-        overlaps use bit masks.
+        a tag. Each pair is scored on the signals both articles have
+        (``_weights``). Scores are quantised to integers so float noise never
+        decides an order; label overlaps use bit masks.
         """
         text = self._text_scores(source)
         text.pop(source, None)
@@ -177,26 +196,37 @@ class RelatedIndex:
                     shortlist.setdefault(index, text.get(index, 0.0))
         tags, categories = self.tag_masks[source], self.category_masks[source]
         tag_count, category_count = tags.bit_count(), categories.bit_count()
-        w_text, w_tags, w_categories = self._weights_for(tag_count > 0, category_count > 0)
+        weights_for = self._pair_weights
         tag_masks, category_masks, documents = self.tag_masks, self.category_masks, self.documents
-        floor = self.settings.min_score
         ranked = []
         for index, similarity in shortlist.items():
+            other_tags, other_categories = tag_masks[index], category_masks[index]
+            w_text, w_tags, w_categories = weights_for[bool(tag_count and other_tags),
+                                                       bool(category_count and other_categories)]
             score = w_text * similarity
-            if tag_count and (shared := (tags & tag_masks[index]).bit_count()):
-                score += w_tags * shared / (tag_count + tag_masks[index].bit_count() - shared)
-            if category_count and (shared := (categories & category_masks[index]).bit_count()):
-                score += w_categories * shared / (category_count + category_masks[index].bit_count() - shared)
-            if score >= floor:
-                document = documents[index]
-                ranked.append((-int(score * _QUANTUM + 0.5), -document.published, document.key, index))
+            if w_tags and (shared := (tags & other_tags).bit_count()):
+                score += w_tags * shared / (tag_count + other_tags.bit_count() - shared)
+            if w_categories and (shared := (categories & other_categories).bit_count()):
+                score += w_categories * shared / (category_count + other_categories.bit_count() - shared)
+            document = documents[index]
+            ranked.append((-int(score * _QUANTUM + 0.5), -document.published, document.key, index))
         return ranked
 
-    def _weights_for(self, has_tags: bool, has_categories: bool) -> tuple[float, float, float]:
+    def _weights(self) -> dict[tuple[bool, bool], tuple[float, float, float]]:
+        """Text, tag and category weights for a pair, by (both have tags, both have categories), summing to 1.
+
+        A signal counts only when both articles have it: an untagged article
+        says nothing about its tags, so it is neither rewarded nor punished for
+        them, and is judged on what both have (its text at least).
+        """
         weights = self.settings.weights
-        text, tags, categories = weights.text, weights.tags * has_tags, weights.categories * has_categories
-        total = text + tags + categories or 1.0
-        return text / total, tags / total, categories / total
+        table = {}
+        for both_tags in (False, True):
+            for both_categories in (False, True):
+                text, tags, categories = weights.text, weights.tags * both_tags, weights.categories * both_categories
+                total = text + tags + categories or 1.0
+                table[both_tags, both_categories] = (text / total, tags / total, categories / total)
+        return table
 
     def _text_scores(self, source: int) -> dict[int, float]:
         """Cosine similarity with every document the source's terms lead to (truncated postings)."""
@@ -208,6 +238,25 @@ class RelatedIndex:
                 scores[index] = get(index, 0.0) + weight * other
         return scores
 
+
+def _add_compound_parts(counts: list[dict[str, int]]) -> None:
+    """Count a compound's parts too unless it is more common than a part (``hub.text.compound_parts``).
+
+    «coachingsamtal» in one article then meets «coaching» and «samtal» in
+    others. A compound many articles use as it is («spørsmål», «tilbakemelding»)
+    is a word of its own and is not split.
+    """
+    frequency = Counter(term for terms in counts for term in terms)
+    vocabulary = frozenset(frequency)
+    parts = {}
+    for term in sorted(vocabulary):
+        split = compound_parts(term, vocabulary)
+        if split and all(frequency[term] <= frequency[part] for part in split):
+            parts[term] = split
+    for terms in counts:
+        for term, count in list(terms.items()):
+            for part in parts.get(term, ()):
+                terms[part] = terms.get(part, 0) + count
 
 _TF = [0.0] + [1 + math.log(count) for count in range(1, 256)]
 
