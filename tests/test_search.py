@@ -63,9 +63,9 @@ def test_entry_forms_name_a_field_for_each_field_with_forms() -> None:
     known = vocabulary("møte booking telefon salg")
     entry = {"location": "artikler/a/", "title": "Møtebooking", "text": "<p>Ring kunden.</p>",
              "tags": ["telefonsalg", "møtebooking"]}
-    assert entry_forms(entry, known, STEMMER, description="Første møte.") == {
+    assert entry_forms(entry, known, STEMMER, description="Ærlig møte.") == {
         "title_forms": "motebooking booking",
-        "text_forms": "første forste møte mote",
+        "text_forms": "ærlig aerlig møte mote",
         "tags_forms": "salg motebooking booking",
     }
     assert entry_forms({"location": "b/", "title": "Salg", "text": ""}, known, STEMMER) == {}
