@@ -139,6 +139,24 @@ def test_cards_show_the_cover_with_its_alt_text_and_others_keep_todays_card(buil
     assert "hub-card--cover" in covered.attributes["class"]
 
 
+@pytest.mark.parametrize("page", ["artikler/index.html", "artikler/kategori/coaching/index.html"])
+def test_material_listings_show_the_cover_above_the_excerpt(built: Build, page: str) -> None:
+    posts = {post.css_first(".md-post__content h2, .md-post__content a").text(strip=True): post
+             for post in built.html(page).css("article.md-post")}
+    covered = [post for post in built.html(page).css("article.md-post") if post.css_first(".hub-post__cover")]
+    assert len(covered) == 1, list(posts)
+    img = covered[0].css_first(".hub-post__cover img, img.hub-post__cover").attributes
+    assert img["alt"] == ALT and img["loading"] == "lazy" and (img["width"], img["height"]) == ("400", "225")
+    with Image.open(resolve(built, page, img["src"])) as cover:
+        assert cover.size == (400, 225)
+    for source in covered[0].css("source"):
+        for url, width in srcset(source.attributes["srcset"]):
+            assert resolve(built, page, url).is_file(), url
+    # The cover sits between Material's header and the excerpt, outside the text the excerpt rewrite reads.
+    assert covered[0].css_first(".md-post__content .hub-post__cover") is None
+    assert len(built.html(page).css("article.md-post")) > len(covered)  # the one without an image has none
+
+
 def test_an_alt_text_cannot_become_markup(built: Build) -> None:
     for page in ("index.html", "artikler/med-bilder/index.html", "artikler/uten-bilder/index.html"):
         assert "<b>" not in built.text(page).replace("&lt;b&gt;", "")
