@@ -57,7 +57,7 @@ TITLE_GAP = """() => {
 # states one of the article's details; inside «Liknende artikler» the cards are about other articles.
 DETAILS = """(author) => {
   const shown = el => el.checkVisibility() && el.closest(".md-content") && !el.closest(".hub-related");
-  const date = document.querySelector(".hub-byline time").getAttribute("datetime");
+  const date = document.querySelector(".hub-byline time").getAttribute("datetime").slice(0, 10);  // the day
   const where = el => el.closest(".hub-byline") ? "byline" : el.closest(".md-sidebar--post") ? "sidebar" : "other";
   return {
     date: [...document.querySelectorAll(`time[datetime^="${date}"]`)].filter(shown).map(where),
