@@ -65,6 +65,8 @@ class _Handoff:
 
 
 _handoff = _Handoff()
+# The articles and .meta.yml files this build's on_config read.
+_read_in_config: frozenset[str] = frozenset()
 
 
 # Before hooks/seo.py (100) dates the build by the newest article, and so
@@ -72,15 +74,18 @@ _handoff = _Handoff()
 @event_priority(110)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Read the articles, and teach the blog plugin and the heading anchors our transliterating slugs."""
+    global _read_in_config
     blog = site.blog(config)
     blog.config.post_slugify = slugify
     blog.config.categories_slugify = slugify
     # Heading anchors too: "Øvelse gjør mester" → #ovelse-gjor-mester, not #velse-gjr-mester.
     if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
         config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
-    # The files on disk, for the build's date; on_files reads the build's own list.
+    # The files on disk, for the build's date; on_files checks them against the build's own list.
     layout = site.layout(config)
-    articles = catalogue.load(layout, catalogue.docs_uris(layout), _memo)
+    uris = catalogue.docs_uris(layout)
+    _read_in_config = catalogue.sources(layout, uris)
+    articles = catalogue.load(layout, uris, _memo)
     site.publish(articles)
     # The blog plugin reads .authors.yml in its own on_config, next: stop first, with our message.
     if authors := [problem for problem in articles.problems if problem.path == layout.shown(layout.authors_file)]:
@@ -95,8 +100,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Validate every article's front matter against the build's own files; report all problems at once."""
-    articles = catalogue.load(site.layout(config), (file.src_uri for file in files), _memo)
-    site.publish(articles)
+    layout = site.layout(config)
+    articles = site.articles()
+    # The build's own files: read again only if they are not the ones on_config read from the docs folder.
+    if catalogue.sources(layout, (file.src_uri for file in files)) != _read_in_config:
+        articles = catalogue.load(layout, (file.src_uri for file in files), _memo)
+        site.publish(articles)
     readtime = bool(site.blog(config).config.post_readtime)
     _handoff.parsed = {article.source: _for_material(article, readtime) for article in articles.articles}
     _handoff.parsed.update({meta.source: meta.meta for meta in articles.defaults})

@@ -559,3 +559,18 @@ def random_bytes(count: int, seed: int = 7) -> bytes:
 
 
 SVG_DIAGRAM = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 360"><rect width="640" height="360"/></svg>'
+
+
+def refuse_other_hosts(context: Any) -> list[str]:
+    """Refuse, and record, every request a browser context makes to a host other than this machine."""
+    outside: list[str] = []
+
+    def route(route: Any, request: Any) -> None:
+        if urlsplit(request.url).hostname in {"127.0.0.1", "localhost"}:
+            route.continue_()
+        else:
+            outside.append(request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    return outside

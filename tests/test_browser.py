@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser
 
-from support import PHONE, Build, serve_folder
+from support import PHONE, Build, refuse_other_hosts, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +20,7 @@ def served(real_site: Build) -> Iterator[str]:
 @pytest.mark.parametrize("path", ["", "artikler/", "artikler/motebooking-pa-telefon/", "gratis-konsultasjon/"])
 def test_page_loads_nothing_from_other_hosts_and_fits_a_phone(browser: Browser, served: str, path: str) -> None:
     context = browser.new_context(**PHONE)
-    outside: list[str] = []
-
-    def record(route, request) -> None:  # every request that is not to our own host is recorded, never sent
-        if urlparse(request.url).hostname in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            outside.append(request.url)
-            route.abort()
-
-    context.route("**/*", record)
+    outside = refuse_other_hosts(context)  # every request not to our own host is recorded, never sent
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

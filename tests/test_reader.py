@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from support import PHONE, REPO, Build, article, run_mkdocs, serve_folder, write_site
+from support import PHONE, REPO, Build, article, refuse_other_hosts, run_mkdocs, serve_folder, write_site
 
 ARTICLE = "artikler/motebooking-pa-telefon/"
 # A plain Material page: its H1 comes from Markdown, with Material's own spacing.
@@ -77,16 +77,7 @@ def served(real_site: Build) -> Iterator[str]:
 def open_page(browser: Browser, url: str, width: str) -> Page:
     """A page in its own context at *width*, with every request to another host refused and recorded."""
     context = browser.new_context(**WIDTHS[width])
-    outside: list[str] = []
-
-    def route(route, request) -> None:
-        if urlparse(request.url).hostname in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            outside.append(request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    outside = refuse_other_hosts(context)
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
     assert outside == []

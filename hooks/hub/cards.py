@@ -13,13 +13,13 @@ import functools
 import hashlib
 import io
 import json
-import os
-import shutil
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from hub import mdcache
 
 SIZE = (1200, 630)
 MARGIN = 72
@@ -108,25 +108,7 @@ def render_cached(card: Card, cache: Path, target: Path) -> bool:
 
     Returns whether it was drawn.
     """
-    cached = cache / f"{card.key()}.png"
-    drawn = not cached.exists()
-    if drawn:
-        cache.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_suffix(".tmp")
-        temporary.write_bytes(render(card))
-        temporary.replace(cached)
-    _place(cached, target)
-    return drawn
-
-
-def _place(cached: Path, target: Path) -> None:
-    """Put a cached file at *target*: a hard link where the file system allows it, else a copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
-    try:
-        os.link(cached, target)
-    except OSError:
-        shutil.copyfile(cached, target)
+    return mdcache.cached_file(cache / f"{card.key()}.png", lambda: render(card), target)
 
 
 LOGO_SIZE = 512
@@ -144,8 +126,4 @@ def render_logo() -> bytes:
 
 
 def render_logo_cached(cache: Path, target: Path) -> None:
-    cached = cache / f"logo-{DESIGN_VERSION}.png"
-    if not cached.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(render_logo())
-    _place(cached, target)
+    mdcache.cached_file(cache / f"logo-{DESIGN_VERSION}.png", render_logo, target)

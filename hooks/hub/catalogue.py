@@ -190,10 +190,10 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
     The ``.meta.yml`` files among them are merged into the articles below them.
     """
     memo = {} if memo is None else memo
-    uris = set(src_uris)
+    uris = sources(layout, src_uris)
     authors, problems = read_authors(layout)
     context = frontmatter.Context(categories=frozenset(layout.categories), authors=frozenset(authors))
-    meta_files = [uri for uri in uris if layout.meta_file and posixpath.basename(uri) == layout.meta_file]
+    meta_files = [uri for uri in uris if not layout.is_article(uri)]
     defaults, default_problems, default_warnings = _read_defaults(layout, meta_files, context, memo)
     problems += default_problems
     articles = sorted(uri for uri in uris if layout.is_article(uri))
@@ -214,6 +214,12 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
                      defaults=tuple(meta for _, meta in defaults),
                      authors=MappingProxyType(authors), problems=tuple(sorted(set(problems))),
                      warnings=tuple(sorted(set(warnings))))
+
+
+def sources(layout: Layout, src_uris: Iterable[str]) -> frozenset[str]:
+    """The files among *src_uris* the catalogue reads: the articles and the ``.meta.yml`` files."""
+    return frozenset(uri for uri in src_uris if layout.is_article(uri)
+                     or (layout.meta_file and posixpath.basename(uri) == layout.meta_file))
 
 
 def docs_uris(layout: Layout) -> list[str]:

@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -30,6 +28,8 @@ from pathlib import Path
 
 import PIL
 from PIL import Image, ImageOps, features
+
+from hub import mdcache
 
 # Widths of the variants, in CSS pixels of the widest screen we design for
 # (and its double density). An image gets those below its own width, plus one
@@ -257,25 +257,7 @@ def render_cached(load: Callable[[], bytes], variant: Variant, cache: Path, targ
 
     Returns whether it was encoded.
     """
-    cached = cache / f"{variant.key()}.{variant.fmt}"
-    encoded = not cached.exists()
-    if encoded:
-        cache.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(encode(load(), variant))
-        temporary.replace(cached)
-    _place(cached, target)
-    return encoded
-
-
-def _place(cached: Path, target: Path) -> None:
-    """A hard link to the cached file where the file system allows it, else a copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
-    try:
-        os.link(cached, target)
-    except OSError:
-        shutil.copyfile(cached, target)
+    return mdcache.cached_file(cache / f"{variant.key()}.{variant.fmt}", lambda: encode(load(), variant), target)
 
 
 # -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import hashlib
 import inspect
 import os
 import pickle
+import shutil
 import sqlite3
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -30,6 +31,28 @@ FORMAT = 1  # bump when the shape of an entry changes
 def cache_root(config_dir: str | Path) -> Path:
     """``.cache/`` beside mkdocs.yml, or HUB_CACHE_DIR (the tests keep the repository clean with it)."""
     return Path(os.environ.get("HUB_CACHE_DIR") or Path(config_dir) / ".cache")
+
+
+def cached_file(cached: Path, make: Callable[[], bytes], target: Path) -> bool:
+    """Put the file *cached* names at *target*, making it with *make* only if the cache lacks it.
+
+    For files kept by their content's key (sharing cards, image variants): written atomically, so a build
+    stopped half-way leaves no broken entry, and placed as a hard link where the file system allows it,
+    else as a copy. Returns whether it was made.
+    """
+    made = not cached.exists()
+    if made:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(make())
+        temporary.replace(cached)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    try:
+        os.link(cached, target)
+    except OSError:
+        shutil.copyfile(cached, target)
+    return made
 
 
 def stable(value: Any) -> str:
