@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from support import HOSTILE_CORPUS, Build, material_index, serve_folder, worker_search
 
@@ -157,6 +157,8 @@ def test_a_missing_word_is_named_as_the_reader_typed_it(browser: Browser, served
     """search-no.js searches «blåbærene» as «blåbær»; the UI's «Mangler» still names «blåbærene»."""
     dialogs: list[str] = []
     page = search(browser, served_real, "rekrutterer blåbærene", dialogs)
+    # The list is redrawn at each key: wait for the answer to the whole query before reading it.
+    expect(page.locator(".md-search-result__terms del").first).to_have_text("blåbærene", timeout=15_000)
     missing = page.locator(".md-search-result__terms del").all_text_contents()
     assert missing and set(missing) == {"blåbærene"}
     page.context.close()
