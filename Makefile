@@ -31,11 +31,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: serve build preview-build test new check schema bench-related bench-reader bench-build bench-inbox bench-search chromium java postgres clean
 
-# A large hub previews with --dirty: a save re-renders the saved page in
-# seconds; listings catch up at the next full build (hooks/speed.py).
-# Counted as the build counts them (subfolders of the post folder included),
-# and only when `make serve` runs.
-ARTICLES = $(shell PYTHONPATH=hooks $(BIN)/python -m hub.site --root . --count 2>/dev/null)
+# A large hub previews with --dirty: a save re-renders the saved page at once;
+# listings catch up at the next full build (plugins/hub_speed/preview.py). Above
+# the hub-speed plugin's preview_full_rebuild_limit (mkdocs.yml), articles counted
+# as the build counts them; asked only when `make serve` runs.
+SERVE_OPTIONS = $(shell PYTHONPATH=hooks $(BIN)/python -m hub.site --root . --serve-options 2>/dev/null)
 # The lead inbox (python -m inbox) runs beside the preview on 127.0.0.1:8001,
 # so the booking and newsletter forms work end to end; it stops with the preview.
 # mkdocs.yml is read first, so a mistake in it is one Norwegian line naming the line (hub/site.py).
@@ -44,7 +44,7 @@ SITE_CHECK = PYTHONPATH=hooks $(BIN)/python -m hub.site --root .
 serve: $(VENV)/.runtime
 	@$(SITE_CHECK)
 	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(if $(shell [ "$(ARTICLES)" -gt 200 ] 2>/dev/null && echo y),--dirty)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(SERVE_OPTIONS)
 
 # The published build: HUB_INBOX_URL must name the deployed inbox, or it stops.
 build: $(VENV)/.runtime

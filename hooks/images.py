@@ -24,7 +24,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from hub import images, mdcache, site
+from hub import images, filecache, site
+from hub_speed.cache import MarkdownCache, digest
 
 log = logging.getLogger("mkdocs.hooks.images")
 
@@ -35,6 +36,18 @@ _by_src: dict[str, File] = {}
 _measured: dict[str, images.Measured | None] = {}
 _wanted: dict[str, tuple[File, images.Variant]] = {}
 _template: Template | None = None
+_template_key = ""
+# What each page's rewrite changed, kept across builds (.cache/pictures.sqlite3) while the hub-speed
+# plugin's Markdown cache is on: keyed by the page's HTML and address and the partial's source, and
+# checked against what every image src resolved to (an image replaced: the page is rewritten again).
+_cache: MarkdownCache | None = None
+_command = "build"
+FORMAT = 1
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _command
+    _command = "serve-dirty" if command == "serve" and dirty else command
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -43,7 +56,24 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _by_src.clear()
     _measured.clear()
     _wanted.clear()
+    _close()
     return config
+
+
+def _open(config: MkDocsConfig) -> None:
+    global _cache
+    speed = config.plugins.get("hub-speed")
+    if _cache is None and speed is not None and "markdown_cache" in getattr(speed, "active", ()):
+        _cache = MarkdownCache(filecache.cache_root(os.path.dirname(config.config_file_path)) / "pictures.sqlite3")
+
+
+def _close(prune: bool = False) -> None:
+    global _cache
+    if _cache is not None:
+        if prune:
+            _cache.prune()
+        _cache.close()
+        _cache = None
 
 
 def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
@@ -55,7 +85,10 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     for file in files:
         if file.is_media_file():
             _by_url[file.dest_uri] = _by_src[file.src_uri] = file
+    global _template_key
     _template = env.get_template("partials/picture.html")
+    _template_key = digest(env.loader.get_source(env, "partials/picture.html")[0], str(env.autoescape))
+    _open(config)
     env.globals["hub_cover"] = _cover
     return env
 
@@ -68,7 +101,37 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     if "<img" not in output or _template is None:
         return output
     resolve = _resolver(page.url)
-    return images.rewrite(output, resolve, lambda picture: _template.render(picture=picture))
+    template = _template
+
+    def render(picture: images.Picture) -> str:
+        return template.render(picture=picture)
+
+    if _cache is None:
+        return images.rewrite(output, resolve, render)
+    key = digest("picture", str(FORMAT), _template_key, str(images.TEXT_COLUMN), page.url, output)
+    hit = _cache.get(key, lambda src: _describe(resolve(src)))  # resolving notes the variants to write
+    if hit is not None:
+        return images.apply(output, [(start, end, markup) for start, end, markup in hit["changes"]])
+    answers: dict[str, Any] = {}
+
+    def recorded(src: str) -> images.Found | None:
+        found = resolve(src)
+        answers[src] = _describe(found)
+        return found
+
+    changes = images.replacements(output, recorded, render)
+    _cache.put(key, {"changes": [list(change) for change in changes]}, answers)
+    return images.apply(output, changes)
+
+
+def _describe(found: images.Found | None) -> list[Any] | None:
+    """What a resolved image can change in the markup, in JSON's types."""
+    if found is None:
+        return None
+    return [found.width, found.height, {fmt: [[url, variant.digest, variant.width, variant.height, variant.fmt,
+                                                 list(variant.crop) if variant.crop else None]
+                                                for url, variant in entries]
+                                          for fmt, entries in sorted(found.variants.items())}]
 
 
 # After the site is written; the variants are ours alone.
@@ -76,10 +139,15 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
 def on_post_build(config: MkDocsConfig) -> None:
     """Write every variant a page used, encoding only those the cache lacks."""
     output = Path(config.site_dir)
-    cache = mdcache.cache_root(os.path.dirname(config.config_file_path)) / "images"
+    cache = filecache.cache_root(os.path.dirname(config.config_file_path)) / "images"
     encoded = sum(images.render_cached(file_bytes(file), variant, cache, output / path)
                   for path, (file, variant) in sorted(_wanted.items()))
     log.debug("image variants: %d encoded, %d from cache", encoded, len(_wanted) - encoded)
+    _close(prune=_command == "build")  # a preview renders a few pages: it keeps every entry
+
+
+def on_build_error(error: Exception) -> None:
+    _close()
 
 
 # -----------------------------------------------------------------------------

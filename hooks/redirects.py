@@ -26,6 +26,11 @@ TEMPLATE = "redirect-page.html"
 
 # The build's Jinja environment (autoescaping, see escaping.py); reset on every (re)build.
 _env: Environment | None = None
+# Where this build's files are published: a forwarding page never takes one of those addresses.
+_taken: set[str] = set()
+# Forwarding pages this process wrote: a `mkdocs serve --dirty` rebuild keeps the previous build's
+# files in place, and writes its own forwarding pages again over them.
+_written: set[str] = set()
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -39,6 +44,8 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     """Keep the build's environment, so the redirect page is escaped like every other page."""
     global _env
     _env = env
+    _taken.clear()
+    _taken.update(os.path.normpath(file.abs_dest_path) for file in files)
     return env
 
 
@@ -59,8 +66,8 @@ def on_post_build(config: MkDocsConfig) -> None:
 def _write_redirect(post: Any, record: catalogue.Article, old: str, template: Any, config: MkDocsConfig) -> None:
     new_url = post.url
     old_url = posixpath.join(posixpath.dirname(new_url.rstrip("/")), old) + "/"
-    path = os.path.join(config.site_dir, *old_url.split("/"), "index.html")
-    if os.path.exists(path):
+    path = os.path.normpath(os.path.join(config.site_dir, *old_url.split("/"), "index.html"))
+    if path in _taken or os.path.exists(path) and path not in _written:
         raise PluginError(f"{record.path}: redirect_from: {say('site.redirect_taken', old=repr(old), url=old_url)}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     html = template.render(
@@ -71,3 +78,5 @@ def _write_redirect(post: Any, record: catalogue.Article, old: str, template: An
     )
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(html)
+    _written.add(path)
+    _taken.add(path)  # and never twice in one build

@@ -26,7 +26,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from hub import cards, catalogue, images, mdcache, seo, site
+from hub import cards, catalogue, images, filecache, seo, site
 from hub.messages import say
 
 log = logging.getLogger("mkdocs.hooks.seo")
@@ -39,6 +39,7 @@ _cards: dict[str, cards.Card] = {}
 _shares: dict[str, tuple[File, images.Variant]] = {}
 _files: Files | None = None
 _own_epoch = False
+_painter: cards.Painter | None = None
 
 
 # After hooks/articles.py (110) has read the articles, and before
@@ -46,9 +47,13 @@ _own_epoch = False
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Date the build by its newest article, unless SOURCE_DATE_EPOCH was given."""
-    global _own_epoch
+    global _own_epoch, _painter
     _cards.clear()
     _shares.clear()
+    if _painter is not None:
+        _painter.close()
+    # New cards are drawn in worker processes while the pages render (hooks/ is where they import hub from).
+    _painter = cards.Painter(_cache_dir(config) / "cards", os.path.dirname(os.path.abspath(__file__)))
     if _own_epoch or "SOURCE_DATE_EPOCH" not in os.environ:
         newest = site.articles().newest_date(dt.datetime.now(dt.timezone.utc))
         if newest is not None:
@@ -79,7 +84,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     """Draw new sharing cards (unchanged ones come from the cache) and write robots.txt."""
     output = Path(config.site_dir)
     cache = _cache_dir(config) / "cards"
-    drawn = sum(cards.render_cached(card, cache, output / path) for path, card in sorted(_cards.items()))
+    drawn = _painter.wait() if _painter is not None else 0
+    for path, card in sorted(_cards.items()):
+        cards.render_cached(card, cache, output / path)
     cards.render_logo_cached(cache, output / LOGO)
     log.debug("sharing cards: %d drawn, %d from cache", drawn, len(_cards) - drawn)
     cropped = sum(images.render_cached(lambda file=file: file.content_bytes, variant, _cache_dir(config) / "images",
@@ -93,7 +100,7 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def _cache_dir(config: MkDocsConfig) -> Path:
-    return mdcache.cache_root(os.path.dirname(config.config_file_path))
+    return filecache.cache_root(os.path.dirname(config.config_file_path))
 
 
 def _absolute(config: MkDocsConfig, url: str) -> str:
@@ -138,7 +145,9 @@ def _article_facts(post: Post, record: catalogue.Article, config: MkDocsConfig, 
 def _card(page: Page, config: MkDocsConfig, title: str, label: str) -> str:
     slug = page.url.strip("/").replace("/", "-") or "forside"
     path = f"{CARD_DIR}/{slug}.png"
-    _cards[path] = cards.Card(title=title, label=label, brand=config.site_name)
+    card = _cards[path] = cards.Card(title=title, label=label, brand=config.site_name)
+    if _painter is not None:
+        _painter.add(card)
     return _absolute(config, path)
 
 
@@ -164,3 +173,14 @@ def _article_image(post: Post, record: catalogue.Article, config: MkDocsConfig) 
     path = f"{CARD_DIR}/{post.url.strip('/').replace('/', '-')}.jpg"
     _shares[path] = (file, crop)
     return _absolute(config, path), (crop.width, crop.height)
+
+
+def on_build_error(error: Exception) -> None:
+    """A failed build stops its card workers."""
+    if _painter is not None:
+        _painter.close()
+
+
+def on_shutdown() -> None:
+    if _painter is not None:
+        _painter.close()

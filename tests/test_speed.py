@@ -1,24 +1,37 @@
-"""hooks/speed.py changes how fast the site builds, never what it contains; and it is pinned to Material."""
+"""The hub-speed plugin (plugins/hub_speed) changes how fast the site builds, never what it contains."""
 
 from __future__ import annotations
 
-import hashlib
-import pickle
+import json
 import sqlite3
 import time
 import urllib.request
-import inspect
 from pathlib import Path
 
-import material
 import pytest
 import yaml
-from material.plugins.blog.plugin import BlogPlugin
-from material.plugins.blog.structure import Excerpt
+from jinja2 import Environment, pass_context
 
-from support import REPO, ConfigLoader, article, run_mkdocs, serving, write_site
+from hub_speed import pins
+from hub_speed.excerpts import DEFINITION
+from hub_speed.plugin import READS_FILES, SpeedConfig
+from hub_speed.posts import PostList
+from hub_speed.templates import environment_key
+from support import REPO, ConfigLoader, article, photo, run_mkdocs, serving, write_site
 
-SPEED = "hooks/speed.py"
+SPEED = "hub-speed"
+FLAGS = [name for name, option in SpeedConfig._schema if option.default is True]
+
+
+def set_speed(config: Path, options: dict[str, object] | None) -> None:
+    """Give the plugin *options* in *config*; None takes it out of the build."""
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    plugins = [plugin for plugin in settings["plugins"]
+               if (next(iter(plugin)) if isinstance(plugin, dict) else plugin) != SPEED]
+    if options is not None:
+        plugins.append({SPEED: options})
+    settings["plugins"] = plugins
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
 
 BODIES = {
     "referanser": "Se [metoden][metode] og *[KPI]-ene.\n\n<!-- more -->\n\n## Mer\n\nTekst.\n\n"
@@ -37,16 +50,19 @@ def files() -> dict[str, str]:
     for number in range(9):  # enough posts for pagination
         found[f"artikler/posts/fyll-{number}.md"] = article(f"Fyll {number}", "Kort tekst.\n\n<!-- more -->\n\nMer.",
                                                             slug=f"fyll-{number}", categories=["Forhandling"])
+    # An image in the text, so the rewrite of <img> tags (hooks/images.py, cached with the Markdown) is compared.
+    found["artikler/posts/bilde.jpg"] = photo(900, 600)
+    found["artikler/posts/med-bilde.md"] = article("Med bilde", "Tekst.\n\n<!-- more -->\n\n## Bilde\n\n"
+                                                   "![Et bilde](bilde.jpg)\n", slug="med-bilde")
     return found
 
 
-def build(root: Path, with_speed: bool, cache: Path | None = None, site: str = "site",
+def build(root: Path, with_speed: bool | dict[str, object], cache: Path | None = None, site: str = "site",
           pages: dict[str, str] | None = None, **config_overrides: object):
+    """Build with the speed-ups (True, or a dict of their options), or without the plugin (False)."""
     config = write_site(root, pages or files(), **config_overrides)
-    if not with_speed:
-        settings = yaml.safe_load(config.read_text(encoding="utf-8"))
-        settings["hooks"] = [hook for hook in settings["hooks"] if not hook.endswith(SPEED)]
-        config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    if with_speed is not True:
+        set_speed(config, with_speed or None)
     result = run_mkdocs(config, root / site, env={"HUB_CACHE_DIR": str(cache or root / "cache")})
     assert result.returncode == 0, result.output
     return result
@@ -77,12 +93,105 @@ def test_a_warm_build_serves_pages_from_the_cache(tmp_path: Path) -> None:
     database = sqlite3.connect(tmp_path / "cache" / "markdown.sqlite3")
     with database:
         for key, value in database.execute("SELECT key, value FROM entries").fetchall():
-            entry = pickle.loads(value)
+            entry = json.loads(value)
             entry["value"]["content"] = entry["value"]["content"].replace("Avsnitt 7", "Fra hurtigbufferen")
-            database.execute("UPDATE entries SET value = ? WHERE key = ?", (pickle.dumps(entry), key))
+            database.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps(entry), key))
     database.close()
     warm = build(tmp_path / "warm", True, cache=tmp_path / "cache")
     assert "Fra hurtigbufferen" in warm.text("artikler/lang/index.html")
+
+
+@pytest.mark.slow
+def test_every_cache_holds_text_never_pickles_and_a_damaged_entry_is_converted_again(tmp_path: Path) -> None:
+    """CI restores .cache/ from earlier runs: reading it must not be able to run code, nor stop the build."""
+    cold = build(tmp_path / "cold", True, cache=tmp_path / "cache")
+    tables = {"markdown.sqlite3": "entries", "pictures.sqlite3": "entries", "templates.sqlite3": "templates"}
+    for name, table in tables.items():
+        database = sqlite3.connect(tmp_path / "cache" / name)
+        rows = database.execute(f"SELECT key, value, typeof(value) FROM {table}").fetchall()
+        assert rows, name
+        assert {kind for _, _, kind in rows} == {"text"}, name
+        if table == "entries":
+            assert all(isinstance(json.loads(value), dict) for _, value, _ in rows)
+            with database:
+                database.execute(f"UPDATE {table} SET value = ?", ("\x80\x05 not json",))
+        database.close()
+    again = build(tmp_path / "again", True, cache=tmp_path / "cache")
+    assert differences(cold, again) == []
+    database = sqlite3.connect(tmp_path / "cache" / "markdown.sqlite3")
+    assert all(isinstance(json.loads(value), dict) for (value,) in database.execute("SELECT value FROM entries"))
+    database.close()
+
+
+@pytest.mark.slow
+def test_the_output_is_the_same_with_every_speed_up_off(tmp_path: Path) -> None:
+    plain = build(tmp_path / "plain", False)
+    off = build(tmp_path / "off", {flag: False for flag in FLAGS}, cache=tmp_path / "cache")
+    assert differences(off, plain) == []
+    assert not (tmp_path / "cache" / "markdown.sqlite3").exists()
+    assert not (tmp_path / "cache" / "templates.sqlite3").exists()
+
+
+@pytest.mark.slow
+def test_no_markdown_cache_while_an_extension_reads_files_itself(tmp_path: Path) -> None:
+    """pymdownx.snippets pulls another file into the page: a cached page could not know that it changed."""
+    assert "pymdownx.snippets" in READS_FILES
+    pages = {"artikler/posts/a.md": article("Utdrag", "Før.\n\n--8<-- \"snutt.txt\"\n", slug="a")}
+    extensions = [*yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)[
+        "markdown_extensions"], {"pymdownx.snippets": {"base_path": [str(tmp_path / "snutter")],
+                                                       "check_paths": True}}]
+    (tmp_path / "snutter").mkdir()
+    for text in ("Første versjon.", "Andre versjon."):
+        (tmp_path / "snutter" / "snutt.txt").write_text(text, encoding="utf-8")
+        config = write_site(tmp_path, pages, markdown_extensions=extensions)
+        result = run_mkdocs(config, tmp_path / "site", env={"HUB_CACHE_DIR": str(tmp_path / "cache")})
+        assert result.returncode == 0, result.output
+        assert text in result.text("artikler/a/index.html")
+    assert not (tmp_path / "cache" / "markdown.sqlite3").exists()
+
+
+@pytest.mark.slow
+def test_templates_must_be_compiled_with_autoescaping_on(tmp_path: Path) -> None:
+    """The plugin relies on hooks/escaping.py having turned autoescaping on: without it the build stops."""
+    config = write_site(tmp_path, files())
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["hooks"] = [hook for hook in settings["hooks"] if not hook.endswith("hooks/escaping.py")]
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    result = run_mkdocs(config, tmp_path / "site", env={"HUB_CACHE_DIR": str(tmp_path / "cache")})
+    assert result.returncode != 0
+    assert "malene må kompileres med autoescape på" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_generated_code_is_keyed_by_what_it_depends_on_in_the_environment() -> None:
+    """Autoescaping and a filter's calling convention change the Python Jinja generates, so they change the key."""
+    def plain_filter(value: str) -> str:
+        return value
+
+    @pass_context
+    def context_filter(context: object, value: str) -> str:
+        return value
+
+    base = Environment(autoescape=True)
+    base.filters["f"] = plain_filter
+    escaped_off = Environment(autoescape=False)
+    escaped_off.filters["f"] = plain_filter
+    other = Environment(autoescape=True)
+    other.filters["f"] = context_filter
+    same = Environment(autoescape=True)
+    same.filters["f"] = plain_filter
+    assert base.compile("{{ x | f }}", raw=True) != other.compile("{{ x | f }}", raw=True)
+    assert environment_key(base) == environment_key(same)
+    assert len({environment_key(base), environment_key(escaped_off), environment_key(other)}) == 3
+
+
+def test_the_template_cache_is_never_restored_from_elsewhere() -> None:
+    """It holds Python that the build runs: the publish workflow restores cards and Markdown, not templates."""
+    workflow = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
+    restored = [str(step["with"]["path"]) for job in workflow["jobs"].values() for step in job["steps"]
+                if str(step.get("uses", "")).startswith("actions/cache")]
+    assert restored and all(path.startswith(".cache/") and path != ".cache/" for path in restored)
+    assert not any("templates" in path for path in restored)
 
 
 def cached_build(root: Path, pages: dict[str, str], strict: bool = True):
@@ -121,47 +230,22 @@ def test_warnings_come_back_from_the_cache_so_strict_still_fails(tmp_path: Path)
                "'#finnes-ikke'" in strict.output
 
 
-# The Material and MkDocs internals the speed-ups rely on, as shipped in 9.8.2 and 1.6.1.
-EXCERPT_RENDER = "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a"
-MARKDOWN_CONVERT = "e70d19e814646ee89dbf1981762f37c8f65e32fd75f9aee829751865835b6e4b"
-PAGE_RENDER = "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6"
+def test_every_patch_is_pinned_to_the_upstream_source_installed() -> None:
+    """An upgrade of Material, MkDocs, Markdown or Jinja fails here first: re-check each patch, then its hash."""
+    assert pins.versions_hold(), "mkdocs-material or mkdocs is not the version plugins/hub_speed was written for"
+    changed = {patch.upstream: patch.current() for patch in pins.PATCHES if not patch.holds()}
+    assert changed == {}, f"upstream changed, re-check these patches: {changed}"
+    assert {patch.name for patch in pins.PATCHES} <= set(FLAGS)
+    assert all(patch.remove_when for patch in pins.PATCHES)
 
 
-def test_material_is_the_version_the_speed_ups_were_written_for() -> None:
-    from speed import PINNED_MATERIAL
-
-    assert material.__version__ == PINNED_MATERIAL, (
-        f"mkdocs-material is {material.__version__}; hooks/speed.py was written for {PINNED_MATERIAL}. "
-        "Re-check Excerpt.render and the `in self.blog.posts` lookups, then update both pins")
-    digest = hashlib.sha256(inspect.getsource(Excerpt.render).encode()).hexdigest()
-    assert digest == EXCERPT_RENDER, "Material's Excerpt.render changed: re-check hooks/speed.py"
-    assert "if page not in self.blog.posts:" in inspect.getsource(BlogPlugin.on_page_markdown)
-
-
-def test_mkdocs_is_the_version_the_markdown_cache_was_written_for() -> None:
-    import mkdocs
-    from mkdocs.structure.pages import Page
-    from speed import PINNED_MKDOCS
-
-    assert mkdocs.__version__ == PINNED_MKDOCS, (
-        f"mkdocs is {mkdocs.__version__}; the Markdown cache in hooks/speed.py was written for {PINNED_MKDOCS}. "
-        "Re-check what Page.render sets on the page, then update both pins")
-    digest = hashlib.sha256(inspect.getsource(Page.render).encode()).hexdigest()
-    assert digest == PAGE_RENDER, "MkDocs' Page.render changed: re-check the Markdown cache in hooks/speed.py"
-
-
-def test_markdown_convert_is_the_one_the_excerpt_speed_up_follows() -> None:
-    from markdown.core import Markdown
-
-    digest = hashlib.sha256(inspect.getsource(Markdown.convert).encode()).hexdigest()
-    assert digest == MARKDOWN_CONVERT, (
-        "Python-Markdown's Markdown.convert changed: re-check _convert_for_listing in hooks/speed.py, which "
-        "follows it step by step, then update the hash")
+def test_a_changed_upstream_source_turns_its_speed_up_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = pins.Patch("excerpts", pins.EXCERPT.upstream, "0" * 64, "never")
+    monkeypatch.setattr(pins, "PATCHES", (*pins.PATCHES, stale))
+    assert pins.check() == {"excerpts": [stale]}
 
 
 def test_post_list_membership_is_by_identity() -> None:
-    from speed import PostList
-
     first, second = object(), object()
     posts = PostList([first])
     assert first in posts and second not in posts and list(posts) == [first]
@@ -169,9 +253,7 @@ def test_post_list_membership_is_by_identity() -> None:
 
 @pytest.mark.parametrize("line", ["[metode]: https://x.no/", "*[KPI]: nøkkeltall", "  [a b]: <https://x.no>"])
 def test_definitions_are_carried_into_the_excerpt(line: str) -> None:
-    from speed import _DEFINITION
-
-    assert _DEFINITION.match(line)
+    assert DEFINITION.match(line)
 
 
 def fetch(url: str) -> str:
@@ -192,8 +274,9 @@ def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) ->
     """A save always re-renders the article; a large hub's dirty preview leaves listings for the next build."""
     config = site_writer({f"artikler/posts/{slug}.md": article(f"Tittel {slug}", "Tekst.", slug=slug)
                           for slug in ("a", "b", "c")})
+    set_speed(config, {"preview_full_rebuild_limit": 1})
     options = ("--dirty",) if dirty else ()
-    with serving(config, *options, env={"HUB_PREVIEW_FULL_REBUILD_LIMIT": "1"}) as url:
+    with serving(config, *options) as url:
         wait_for(f"{url}artikler/", "Tittel a")
         path = tmp_path / "docs/artikler/posts/a.md"
         time.sleep(1.1)  # a new modification time, whatever the file system's resolution
@@ -207,9 +290,10 @@ def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) ->
 
 
 def test_the_real_site_is_unchanged_by_the_speed_ups(tmp_path: Path, real_site) -> None:
-    """The project's own navigation, listings and pages, built without hooks/speed.py, match the real build."""
+    """The project's own navigation, listings and pages, built without the speed-ups, match the real build."""
     settings = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)
-    settings["hooks"] = [str(REPO / hook) for hook in settings["hooks"] if not hook.endswith(SPEED)]
+    settings["plugins"] = [plugin for plugin in settings["plugins"] if not (isinstance(plugin, dict) and SPEED in plugin)]
+    settings["hooks"] = [str(REPO / hook) for hook in settings["hooks"]]
     settings["theme"]["custom_dir"] = str(REPO / "overrides")
     settings["docs_dir"] = str(REPO / "docs")
     settings.pop("watch", None)
@@ -235,3 +319,45 @@ def test_navigation_rendered_once_per_state_matches_every_page(tmp_path: Path) -
     assert differences(*builds) == []
     link = builds[0].html("juridisk/mer/personvern/index.html").css_first("nav.md-nav--primary a[href$='om/']")
     assert link.attributes["href"] == "../../../om/"
+
+
+@pytest.mark.slow
+def test_a_dirty_preview_rebuilds_an_article_with_an_old_address_cleanly(site_writer, tmp_path: Path) -> None:
+    """`mkdocs serve --dirty` keeps the last build's files: its forwarding page must not count as another page."""
+    pages = {f"artikler/posts/{slug}.md": article(f"Tittel {slug}", "Tekst.", slug=slug) for slug in ("b", "c")}
+    pages["artikler/posts/a.md"] = article("Tittel a", "Tekst.", slug="a", redirect_from=["gammel-a"])
+    config = site_writer(pages)
+    set_speed(config, {"preview_full_rebuild_limit": 1})
+    with serving(config, "--dirty") as url:
+        wait_for(f"{url}artikler/a/", "Tittel a")
+        path = tmp_path / "docs/artikler/posts/a.md"
+        for attempt in ("en", "to"):
+            time.sleep(1.1)  # a new modification time, whatever the file system's resolution
+            path.write_text(article(f"Lagret {attempt}", "Ny tekst.", slug="a", redirect_from=["gammel-a"]),
+                            encoding="utf-8")
+            wait_for(f"{url}artikler/a/", f"Lagret {attempt}")
+            forwarding = fetch(f"{url}artikler/gammel-a/")
+            assert 'content="0; url=../a/"' in forwarding and "adressen til en annen side" not in forwarding
+
+
+@pytest.mark.parametrize("limit, expected", [(2, "--dirty"), (3, ""), (50, "")])
+def test_make_serve_previews_with_dirty_above_the_plugins_limit(site_writer, capsys, limit: int,
+                                                                 expected: str) -> None:
+    from hub import site
+
+    config = site_writer({f"artikler/posts/{slug}.md": article(f"Tittel {slug}", "Tekst.", slug=slug)
+                          for slug in ("a", "b", "c")})
+    set_speed(config, {"preview_full_rebuild_limit": limit})
+    assert site.main(["--root", str(config.parent), "--serve-options"]) == 0
+    assert capsys.readouterr().out.strip() == expected
+
+
+def test_a_preview_limit_that_is_not_a_number_is_a_norwegian_line_naming_its_line(site_writer, capsys) -> None:
+    from hub import site
+
+    config = site_writer({"artikler/posts/a.md": article("Tittel", "Tekst.", slug="a")})
+    set_speed(config, {"preview_full_rebuild_limit": "mange"})
+    assert site.main(["--root", str(config.parent), "--serve-options"]) != 0
+    error = capsys.readouterr().err
+    assert "mkdocs.yml:" in error and "preview_full_rebuild_limit: må være et heltall" in error
+    assert "Traceback" not in error

@@ -29,7 +29,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageOps, features
 
-from hub import mdcache
+from hub import filecache
 
 # Widths of the variants, in CSS pixels of the widest screen we design for
 # (and its double density). An image gets those below its own width, plus one
@@ -257,7 +257,7 @@ def render_cached(load: Callable[[], bytes], variant: Variant, cache: Path, targ
 
     Returns whether it was encoded.
     """
-    return mdcache.cached_file(cache / f"{variant.key()}.{variant.fmt}", lambda: encode(load(), variant), target)
+    return filecache.cached_file(cache / f"{variant.key()}.{variant.fmt}", lambda: encode(load(), variant), target)
 
 
 # -----------------------------------------------------------------------------
@@ -408,16 +408,22 @@ def rewrite(html: str, resolve: Callable[[str], Found | None], render: Callable[
     first image before any subheading is left to load at once: it is likely
     on the first screen, where lazy loading would only delay it.
     """
+    return apply(html, replacements(html, resolve, render, column))
+
+
+def replacements(html: str, resolve: Callable[[str], Found | None], render: Callable[[Picture], str],
+                 column: Column = TEXT_COLUMN) -> list[tuple[int, int, str]]:
+    """What :func:`rewrite` changes in *html*: (start, end, new markup) for each ``<img>``, in order."""
     # Only the part from the first text container on is parsed: the header before it is most of a page.
     first = min((found for _, wanted in CONTAINERS if (found := html.find(wanted)) >= 0), default=-1)
     offset = html.rfind("<", 0, first)
     if first < 0 or offset < 0 or "<img" not in html[offset:]:
-        return html
+        return []
     parser = _Images()
     parser.feed(html[offset:])
     parser.close()
     starts = [offset] + [offset + match.end() for match in re.finditer("\n", html[offset:])]  # as HTMLParser counts
-    pieces, done = [], 0
+    changes = []
     for line, column_offset, raw, attrs, eager, in_picture in parser.found:
         start = starts[line - 1] + column_offset
         if html[start:start + len(raw)] != raw:  # never replace what the parser did not see exactly
@@ -426,7 +432,15 @@ def rewrite(html: str, resolve: Callable[[str], Found | None], render: Callable[
         found = resolve(src) if src else None
         if in_picture and found:
             found = Found(found.width, found.height)  # the author's <picture> chose its sources
-        pieces += [html[done:start], render(picture(attrs, found, eager, column))]
-        done = start + len(raw)
+        changes.append((start, start + len(raw), render(picture(attrs, found, eager, column))))
+    return changes
+
+
+def apply(html: str, changes: list[tuple[int, int, str]]) -> str:
+    """*html* with each (start, end, markup) of *changes* (in order, not overlapping) put in."""
+    pieces, done = [], 0
+    for start, end, markup in changes:
+        pieces += [html[done:start], markup]
+        done = end
     pieces.append(html[done:])
     return "".join(pieces)

@@ -30,7 +30,7 @@ import bisect
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hub.slug import ascii_fold
 from hub.text import STOP_WORDS, Stemmer
@@ -76,6 +76,8 @@ class Vocabulary:
     words: frozenset[str]
     stems: frozenset[str]
     backwards: tuple[str, ...]  # every word spelt backwards, sorted: words by their endings
+    # Each word's compound parts, found once: a site repeats its words thousands of times.
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str], stemmer: Stemmer | None = None) -> Vocabulary:
@@ -141,7 +143,10 @@ def forms(markup: str, vocabulary: Vocabulary, stemmer: Stemmer, hidden: str = "
     for word in dict.fromkeys(words(markup) + words(hidden)):
         if word in STOP_WORDS:
             continue  # "på" is not "pa", and a reader never searches for it
-        for part in [word, *compound_parts(word, vocabulary, stemmer)]:
+        parts = vocabulary.parts.get(word)
+        if parts is None:
+            parts = vocabulary.parts[word] = tuple(compound_parts(word, vocabulary, stemmer))
+        for part in (word, *parts):
             for form in (part, ascii_fold(part)):
                 if form and form not in seen and form not in found:
                     found[form] = None

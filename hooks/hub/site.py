@@ -43,6 +43,8 @@ class Site:
     """One checkout, as the tools see it: where things are, and the blog's settings."""
 
     layout: catalogue.Layout
+    # The hub-speed plugin's preview_full_rebuild_limit: `make serve` previews with --dirty above it (0: never).
+    preview_limit: int = 0
 
     @property
     def root(self) -> Path:
@@ -97,7 +99,7 @@ def read(root: Path = REPO) -> Site:
         raise SiteError(f"{CONFIG_FILE}: må være en liste med «nøkkel: verdi»-linjer")
     docs = (root / str(config.get("docs_dir") or "docs")).resolve()
     return Site(catalogue.Layout.from_blog(root.resolve(), docs, _blog_settings(config, path),
-                                           _meta_file(config)))
+                                           _meta_file(config)), _preview_limit(config, path))
 
 
 class _Nodes(yaml.SafeLoader):
@@ -156,6 +158,21 @@ def _blog_settings(config: dict[str, Any], path: Path) -> Mapping[str, Any]:
         key, error = errors[0]
         raise SiteError(f"{where(path, f'plugins.blog.{key}')}: {messages.config_error(error)}")
     return blog
+
+
+def _preview_limit(config: dict[str, Any], path: Path) -> int:
+    found, settings = _plugin(config, "hub-speed")
+    if not found:
+        return 0
+    from hub_speed.plugin import SpeedConfig  # the plugin's own schema: the two cannot disagree
+
+    speed = SpeedConfig()
+    speed.load_dict(settings)
+    errors, _ = speed.validate()
+    if errors:
+        key, error = errors[0]
+        raise SiteError(f"{where(path, f'plugins.hub-speed.{key}')}: {messages.config_error(error)}")
+    return speed.preview_full_rebuild_limit if speed.preview_listings else 0
 
 
 def _meta_file(config: dict[str, Any]) -> str:
@@ -293,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Sjekker mkdocs.yml, og teller artiklene slik bygget ser dem.")
     parser.add_argument("--count", action="store_true", help="skriv ut antall artikler")
+    parser.add_argument("--serve-options", action="store_true",
+                        help="skriv ut valgene til mkdocs serve: --dirty når huben har flere artikler enn "
+                             "preview_full_rebuild_limit")
     parser.add_argument("--settings", action="store_true",
                         help="sjekk innstillingene som bygget gjør, og skriv feil og advarsler som JSON")
     parser.add_argument("--root", type=Path, default=REPO, help="depotet (standard: dette)")
@@ -308,9 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         errors, warnings = _settings_here(args.root.resolve())
         print(json.dumps({"errors": errors, "warnings": warnings}, ensure_ascii=False))
         return 0
-    if args.count:
+    if args.count or args.serve_options:
         layout = facts.layout
-        print(sum(layout.is_article(uri) for uri in catalogue.docs_uris(layout)))
+        count = sum(layout.is_article(uri) for uri in catalogue.docs_uris(layout))
+        print(("--dirty" if 0 < facts.preview_limit < count else "") if args.serve_options else count)
     return 0
 
 

@@ -1,0 +1,55 @@
+"""Material's navigation, rendered once for each distinct state instead of once per page.
+
+``partials/nav.html`` (pinned by hash in :data:`.pins.NAVIGATION` and in
+tests/test_material_pins.py, with the partials it includes) differs from page
+to page only in which items are active and in every item's address relative
+to the page. Pages that are themselves in the navigation (their table of
+contents is drawn inside it) are rendered as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mkdocs.utils import normalize_url
+
+
+def _items(items: list[Any]) -> Iterator[Any]:
+    for item in items:
+        yield item
+        yield from _items(getattr(item, "children", None) or [])
+
+
+def key(context: Any) -> tuple[Any, ...] | None:
+    """Everything partials/nav.html reads that changes from page to page; None where it reads more."""
+    page, nav = context.get("page"), context.get("nav")
+    if page is None or nav is None:
+        return None
+    items = list(_items(nav.items))
+    if any(item is page or page in (getattr(item, "pages", None) or ()) for item in items):
+        return None  # the page's own table of contents is drawn inside the navigation
+    base = context.get("base_url")
+    config = context.get("config")
+    homepage = config.extra.get("homepage") or (nav.homepage.url if nav.homepage else "")
+    urls = [getattr(item, "url", None) for item in items] + [homepage, config.theme.get("logo") or ""]
+    return (tuple(bool(item.active) for item in items),
+            tuple(None if url is None else normalize_url(str(url), page=page, base=base) for url in urls))
+
+
+def install(env: Any) -> None:
+    """Wrap the compiled ``partials/nav.html`` of this build's environment (it lives as long as the build)."""
+    template = env.get_template("partials/nav.html")
+    render = template.root_render_func
+    rendered: dict[tuple[Any, ...], str] = {}
+
+    def root_render_func(context: Any) -> Iterator[str]:
+        state = key(context)
+        if state is None:
+            yield from render(context)
+            return
+        if state not in rendered:
+            rendered[state] = "".join(render(context))
+        yield rendered[state]
+
+    template.root_render_func = root_render_func

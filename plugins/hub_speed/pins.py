@@ -1,0 +1,93 @@
+"""What each speed-up replaces upstream, and the exact source it was written against."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from importlib import resources
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+MATERIAL = "9.8.2"
+MKDOCS = "1.6.1"
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One replaced upstream function or template, and when the replacement can be removed."""
+
+    name: str           # the speed-up's flag in SpeedConfig
+    upstream: str       # "package/file.py:line Qualified.name" of what is replaced or wrapped
+    sha256: str         # of the upstream source (inspect.getsource), as pinned
+    remove_when: str    # the upstream change that makes the patch unnecessary
+
+    def current(self) -> str:
+        if " " not in self.upstream:  # a template: the hash of the whole file
+            package, _, path = self.upstream.partition("/")
+            return hashlib.sha256((resources.files(package) / path).read_bytes()).hexdigest()
+        return source_hash(resolve(self.upstream.split()[1], self.upstream.split(":")[0]))
+
+    def holds(self) -> bool:
+        try:
+            return self.current() == self.sha256
+        except (AttributeError, ImportError, OSError, TypeError):
+            return False
+
+
+def resolve(qualified: str, path: str) -> Any:
+    """The object *qualified* (``Class.method``) in the module at *path* (``package/module.py``)."""
+    module = __import__(path.removesuffix(".py").replace("/", ".").removesuffix(".__init__"), fromlist=["_"])
+    found: Any = module
+    for part in qualified.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def source_hash(target: Any) -> str:
+    return hashlib.sha256(inspect.getsource(target).encode("utf-8")).hexdigest()
+
+
+def versions_hold() -> bool:
+    return version("mkdocs-material") == MATERIAL and version("mkdocs") == MKDOCS
+
+
+EXCERPT = Patch(
+    "excerpts", "material/plugins/blog/structure/__init__.py:205 Excerpt.render",
+    "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a",
+    "Material renders an excerpt from the text before the separator itself, and once per build")
+MARKDOWN_CONVERT = Patch(
+    "excerpts", "markdown/core.py:322 Markdown.convert",
+    "e70d19e814646ee89dbf1981762f37c8f65e32fd75f9aee829751865835b6e4b",
+    "never: excerpts._convert_for_listing follows this function line for line; re-check it on a Markdown upgrade")
+PAGE_RENDER = Patch(
+    "markdown_cache", "mkdocs/structure/pages.py:263 Page.render",
+    "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6",
+    "MkDocs caches converted pages itself (it does not in 1.6)")
+POSTS = Patch(
+    "post_lookup", "material/plugins/blog/plugin.py:250 BlogPlugin.on_page_markdown",
+    "45d570b444f189b7e8e2e771decc03c6e0c923c4f3306d6de5e8c10d02b4b769",
+    "Material keeps its posts in a set, or asks `page in posts` once per page instead of once per event")
+NAVIGATION = Patch(
+    "navigation", "material/templates/partials/nav.html",
+    "af33f6e032f632eb055c365eb5f1a975bf8456152fa768e69a1aad6d470b843f",
+    "Material renders the navigation once per state, or the template reads more than navigation._key knows")
+COMPILE = Patch(
+    "templates", "jinja2/environment.py:732 Environment.compile",
+    "634cba867b25347fd9807a02dcb5a7e49bec3c150a9ebb5a76931d3369c027a6",
+    "MkDocs gives its environment a persistent bytecode cache")
+LISTINGS = Patch(
+    "preview_listings", "material/plugins/blog/plugin.py:108 BlogPlugin.on_files",
+    "cba6b06722756a6a733d97bf37e167708375a8f404f461614591c593aababece",
+    "Material stops writing its listing sources anew on every build of a --dirty preview")
+
+PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS)
+
+
+def check() -> dict[str, list[Patch]]:
+    """The patches whose upstream source is not the pinned one, by flag."""
+    broken: dict[str, list[Patch]] = {}
+    for patch in PATCHES:
+        if not patch.holds():
+            broken.setdefault(patch.name, []).append(patch)
+    return broken

@@ -1,0 +1,165 @@
+"""The ``hub-speed`` MkDocs plugin: one flag per speed-up, all on by default; output unchanged."""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib.metadata import version
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
+
+from . import excerpts, navigation, pages, pins, posts, preview
+from .cache import FORMAT, MarkdownCache, cache_root, digest, stable
+from .templates import GeneratedSource, SessionBytecode
+
+log = logging.getLogger("mkdocs.plugins.hub_speed")
+
+# Markdown extensions that read other files while converting: a cached page
+# could not know that such a file changed, so the Markdown cache stays off.
+READS_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include", "pymdownx.b64",
+                         "mkdocs_include_markdown_plugin"})
+
+
+class SpeedConfig(Config):
+    # Listings convert only the text before <!-- more -->, each excerpt parsed once per build (excerpts.py).
+    excerpts = c.Type(bool, default=True)
+    # `page in blog.posts` by identity, in constant time (posts.py).
+    post_lookup = c.Type(bool, default=True)
+    # Every page's and excerpt's HTML kept in .cache/markdown.sqlite3 (pages.py, cache.py).
+    markdown_cache = c.Type(bool, default=True)
+    # The navigation rendered once per distinct state (navigation.py).
+    navigation = c.Type(bool, default=True)
+    # Jinja's generated Python kept in .cache/templates.sqlite3; in `mkdocs serve`, compiled code too (templates.py).
+    templates = c.Type(bool, default=True)
+    # `mkdocs serve --dirty` keeps listing pages it has built (preview.py) ...
+    preview_listings = c.Type(bool, default=True)
+    # ... above this many articles; `make serve` starts --dirty above it too (1 or more).
+    preview_full_rebuild_limit = c.Type(int, default=200)
+
+
+class SpeedPlugin(BasePlugin[SpeedConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.command = "build"
+        self.dirty = False
+        self.active: set[str] = set()
+        self.sources: GeneratedSource | None = None
+        self.bytecode = SessionBytecode()  # lives as long as the plugin: the `mkdocs serve` session
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command, self.dirty = command, dirty
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Switch on each speed-up whose flag is set and whose upstream code is the one it was written for."""
+        self._close()
+        excerpts.uninstall()
+        pages.uninstall()
+        if self.config.preview_full_rebuild_limit < 1:
+            raise PluginError("hub-speed: preview_full_rebuild_limit må være 1 eller mer "
+                              f"(er {self.config.preview_full_rebuild_limit}).")
+        if not pins.versions_hold():
+            log.info("speed-ups off: written for mkdocs-material %s and mkdocs %s, found %s and %s", pins.MATERIAL,
+                     pins.MKDOCS, version("mkdocs-material"), version("mkdocs"))
+            self.active = set()
+            return config
+        broken = pins.check()
+        for name, patches in broken.items():
+            log.info("speed-up %s off: %s", name, "; ".join(f"{patch.upstream} is not the source it was "
+                                                           f"written for" for patch in patches))
+        self.active = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True} - set(broken)
+        readers = sorted(READS_FILES & set(config.markdown_extensions))
+        if readers and "markdown_cache" in self.active:
+            log.info("markdown cache off: %s reads other files while converting", ", ".join(readers))
+            self.active.discard("markdown_cache")
+        root = cache_root(os.path.dirname(config.config_file_path))
+        if "excerpts" in self.active:
+            excerpts.install(whole_excerpts=excerpts.excerpts_in_toc(_blog(config).config))
+        if "markdown_cache" in self.active:
+            pages.install(MarkdownCache(root / "markdown.sqlite3"))
+        if "templates" in self.active:
+            self.sources = GeneratedSource(root / "templates.sqlite3")
+        return config
+
+    # Last: every hook and plugin has had its say about the Markdown settings.
+    @event_priority(-100)
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        pages.state.fingerprint = _fingerprint(config)
+
+    # After the blog plugin (-50) has made its list of posts and its listing views.
+    @event_priority(-55)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        blog = _blog(config)
+        if "post_lookup" in self.active:
+            posts.install(blog)
+        if ("preview_listings" in self.active and self.command == "serve" and self.dirty
+                and len(blog.blog.posts) > self.config.preview_full_rebuild_limit):
+            log.debug("preview: %d listing pages kept", preview.keep_listings(blog))
+        return files
+
+    # After hooks/escaping.py (110) turns autoescaping on, before anything else compiles a template.
+    @event_priority(105)
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if env.autoescape is not True:
+            raise PluginError("hub-speed: malene må kompileres med autoescape på, men den er av. "
+                              "hooks/escaping.py slår den på i on_env (prioritet 110), før denne utvidelsen; "
+                              "se at den står under hooks: i mkdocs.yml.")
+        if self.sources is not None:
+            self.sources.install(env)
+        if self.command == "serve" and "templates" in self.active:
+            env.bytecode_cache = self.bytecode  # every rebuild makes a new environment with the same settings
+        if "navigation" in self.active:
+            navigation.install(env)
+        return env
+
+    @event_priority(-100)
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Keep only what this build used (a --dirty preview renders a few pages, so it keeps everything)."""
+        excerpts.parsed.clear()
+        keep_all = self.command == "serve" and self.dirty
+        cache = pages.state.cache
+        if cache is not None:
+            removed = 0 if keep_all else cache.prune()
+            log.debug("markdown cache: %d hits, %d conversions, %d entries dropped", cache.hits, cache.misses,
+                      removed)
+        if self.sources is not None:
+            log.debug("templates: %d from the cache, %d generated", self.sources.hits, self.sources.misses)
+            self.sources.close(prune=not keep_all)
+            self.sources = None
+        pages.uninstall()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._close()
+        pages.uninstall()
+
+    def on_shutdown(self) -> None:
+        self._close()
+        excerpts.uninstall()
+        pages.uninstall()
+
+    def _close(self) -> None:
+        if self.sources is not None:
+            self.sources.close(prune=False)
+            self.sources = None
+
+
+def _blog(config: MkDocsConfig) -> Any:
+    """The blog plugin (Material's name for it; the speed-ups assume one instance)."""
+    try:
+        return config.plugins["material/blog"]
+    except KeyError:
+        raise PluginError("hub-speed: fant ikke Materials blog-utvidelse under plugins: i mkdocs.yml.") from None
+
+
+def _fingerprint(config: MkDocsConfig) -> str:
+    versions = [version(name) for name in ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material")]
+    return digest(str(FORMAT), *versions, stable(config.markdown_extensions), stable(config.mdx_configs),
+                  stable(config.validation), str(config.use_directory_urls), stable(pages.render),
+                  stable(excerpts.cached_render), stable(excerpts.render), stable(excerpts.render_once_parsed),
+                  stable(excerpts.convert_for_listing))
