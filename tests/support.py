@@ -136,13 +136,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(config: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `mkdocs serve` on a free loopback port; yield its base URL; always stop it."""
+def serving(config: Path, *options: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
+    """Run `mkdocs serve` on a free loopback port; yield its base URL; always stop it. *log* gets what it prints."""
     port = free_port()
+    output = open(log, "w", encoding="utf-8") if log else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", f"127.0.0.1:{port}",
          "--livereload", *options],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**MKDOCS_ENV, **(env or {})}, cwd=config.parent,
+        stdout=output, stderr=output, env={**MKDOCS_ENV, **(env or {})}, cwd=config.parent,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -158,6 +159,8 @@ def serving(config: Path, *options: str, env: dict[str, str] | None = None) -> I
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if log:
+            output.close()
 
 
 def write_site(root: Path, files: dict[str, str | bytes], authors: dict | None = None, **config_overrides: object) -> Path:

@@ -282,11 +282,38 @@ def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) ->
         time.sleep(1.1)  # a new modification time, whatever the file system's resolution
         path.write_text(article("Tittel endret", "Ny tekst.", slug="a"), encoding="utf-8")
         wait_for(f"{url}artikler/a/", "Tittel endret")
-        listing = fetch(f"{url}artikler/")
         if dirty:
+            listing = fetch(f"{url}artikler/")
             assert "Tittel a" in listing and "Tittel endret" not in listing
         else:
-            assert "Tittel endret" in listing
+            wait_for(f"{url}artikler/", "Tittel endret")  # the full rebuild after the quick one
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("two_phase", [True, False])
+def test_a_small_hub_serves_the_saved_page_first_then_rebuilds_everything(site_writer, tmp_path: Path,
+                                                                          two_phase: bool) -> None:
+    """Without --dirty, a save runs a quick build of what changed, then the full one; both in the log."""
+    config = site_writer({f"artikler/posts/{slug}.md": article(f"Tittel {slug}", "Tekst.", slug=slug,
+                                                               tags=["felles"]) for slug in ("a", "b", "c")})
+    set_speed(config, {"preview_two_phase": two_phase})
+    log = tmp_path / "serve.log"
+    with serving(config, log=log) as url:
+        wait_for(f"{url}artikler/", "Tittel a")
+        time.sleep(1.1)
+        (tmp_path / "docs/artikler/posts/a.md").write_text(article("Tittel endret", "Ny tekst.", slug="a",
+                                                                   tags=["felles"]), encoding="utf-8")
+        wait_for(f"{url}artikler/a/", "Tittel endret")
+        wait_for(f"{url}artikler/", "Tittel endret")
+        wait_for(f"{url}artikler/b/", "Tittel endret")  # «Liknende artikler» on another article
+        deadline = time.monotonic() + 30
+        builds = 1 + (2 if two_phase else 1)
+        while log.read_text(encoding="utf-8").count("Documentation built") < builds and time.monotonic() < deadline:
+            time.sleep(0.2)
+    printed = log.read_text(encoding="utf-8")
+    assert printed.count("Documentation built") == builds, printed
+    assert printed.count("Cleaning site directory") == 2  # the first build, and the full one after the save
+    assert "A 'dirty' build is being performed" not in printed  # the full build right after corrects it
 
 
 def test_the_real_site_is_unchanged_by_the_speed_ups(tmp_path: Path, real_site) -> None:

@@ -20,10 +20,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from hub import filecache
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
+
+# Pillow is imported where a card is drawn: a build whose cards all come from the cache never loads it,
+# and a first build draws them in worker processes (Painter).
 
 SIZE = (1200, 630)
 MARGIN = 72
@@ -53,6 +58,8 @@ FONTS = resources.files("font_source_sans_pro") / "files"
 
 @functools.lru_cache(maxsize=16)
 def _font(size: int, weight: str = "Regular") -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     with resources.as_file(FONTS / f"SourceSansPro-{weight}.ttf") as path:
         return ImageFont.truetype(str(path), size)
 
@@ -83,6 +90,8 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, wi
 
 def render(card: Card) -> bytes:
     """The PNG bytes of *card*."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", SIZE, BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, SIZE[1] - 16, SIZE[0], SIZE[1]), fill=ACCENT)
@@ -111,6 +120,8 @@ def render(card: Card) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _palette() -> Image.Image:
+    from PIL import Image
+
     colours: list[tuple[int, ...]] = []
     for ink in (TEXT, ACCENT, MUTED):
         for step in range(BLENDS):
@@ -193,6 +204,8 @@ LOGO_SIZE = 512
 
 def render_logo() -> bytes:
     """The organisation's logo as a square PNG, for search engines that want a raster logo."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (LOGO_SIZE, LOGO_SIZE), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.polygon([(56, 400), (200, 112), (284, 256), (336, 176), (456, 400)], fill=TEXT)

@@ -20,16 +20,21 @@ import hashlib
 import io
 import json
 import re
+import functools
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-
-import PIL
-from PIL import Image, ImageOps, features
+from typing import TYPE_CHECKING
 
 from hub import filecache
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow and its codecs are imported where an image is read or encoded, not with this module: a build
+# whose images and cards all come from the cache never loads them (a smaller peak memory).
 
 # Widths of the variants, in CSS pixels of the widest screen we design for
 # (and its double density). An image gets those below its own width, plus one
@@ -62,7 +67,12 @@ SRCSET_FORMATS = ("avif", "webp")
 
 # Bump when the way variants are made changes (resampling, crop), so cached ones are remade.
 VERSION = 1
-_ENCODERS = f"Pillow {PIL.__version__}, webp {features.version('webp')}, avif {features.version('avif')}"
+@functools.cache
+def _encoders() -> str:
+    import PIL
+    from PIL import features
+
+    return f"Pillow {PIL.__version__}, webp {features.version('webp')}, avif {features.version('avif')}"
 
 RASTER = {"JPEG", "PNG", "WEBP", "GIF", "AVIF", "TIFF", "BMP"}
 
@@ -94,7 +104,7 @@ class Variant:
 
     def key(self) -> str:
         settings = FORMATS[self.fmt][1]
-        payload = json.dumps({**asdict(self), "settings": settings, "encoders": _ENCODERS, "version": VERSION},
+        payload = json.dumps({**asdict(self), "settings": settings, "encoders": _encoders(), "version": VERSION},
                              sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -126,6 +136,8 @@ def measure(data: bytes, name: str) -> Measured | None:
     if name.lower().endswith(".svg"):
         size = svg_size(data)
         return Measured(digest(data), *size, "svg", len(data)) if size else None
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in RASTER:
@@ -224,6 +236,8 @@ def srcset(entries: list[tuple[str, Variant]]) -> str:
 
 def encode(data: bytes, variant: Variant) -> bytes:
     """The bytes of *variant* made from the source *data*."""
+    from PIL import Image, ImageOps
+
     pillow_format, settings, _ = FORMATS[variant.fmt]
     with Image.open(io.BytesIO(data)) as opened:
         icc = opened.info.get("icc_profile")
@@ -241,6 +255,8 @@ def encode(data: bytes, variant: Variant) -> bytes:
 
 def _rgb(image: Image.Image, alpha: bool) -> Image.Image:
     """RGB, or RGBA where the image has transparency and the format keeps it (JPEG: on white)."""
+    from PIL import Image
+
     transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not transparent:
         return image.convert("RGB")

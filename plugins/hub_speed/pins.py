@@ -81,7 +81,16 @@ LISTINGS = Patch(
     "cba6b06722756a6a733d97bf37e167708375a8f404f461614591c593aababece",
     "Material stops writing its listing sources anew on every build of a --dirty preview")
 
-PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS)
+SERVE = Patch(
+    "preview_two_phase", "mkdocs/commands/serve.py:20 serve",
+    "518c785249cd4e9d56a4e4bca47559dee4d5a7347293feaa4b0bc551381586ed",
+    "MkDocs serves a saved page before the rest of the rebuild is done")
+BUILD_LOOP = Patch(
+    "preview_two_phase", "mkdocs/livereload/__init__.py:192 LiveReloadServer._build_loop",
+    "0bea1402bb4a41bfd626e0532bc254a1c5e3eafac07b73eef5bceef484852e31",
+    "MkDocs serves a saved page before the rest of the rebuild is done")
+
+PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP)
 
 
 def check() -> dict[str, list[Patch]]:

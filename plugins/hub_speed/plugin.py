@@ -7,6 +7,7 @@ import os
 from importlib.metadata import version
 from typing import Any
 
+from mkdocs.commands import serve as serve_module
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -41,6 +42,8 @@ class SpeedConfig(Config):
     preview_listings = c.Type(bool, default=True)
     # ... above this many articles; `make serve` starts --dirty above it too (1 or more).
     preview_full_rebuild_limit = c.Type(int, default=200)
+    # Below it, a save serves the saved page from a quick build first, then rebuilds everything (preview.py).
+    preview_two_phase = c.Type(bool, default=True)
 
 
 class SpeedPlugin(BasePlugin[SpeedConfig]):
@@ -98,10 +101,15 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         blog = _blog(config)
         if "post_lookup" in self.active:
             posts.install(blog)
-        if ("preview_listings" in self.active and self.command == "serve" and self.dirty
-                and len(blog.blog.posts) > self.config.preview_full_rebuild_limit):
+        large = self.dirty and len(blog.blog.posts) > self.config.preview_full_rebuild_limit
+        if "preview_listings" in self.active and self.command == "serve" and (large or preview.phase.quick):
             log.debug("preview: %d listing pages kept", preview.keep_listings(blog))
         return files
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if "preview_two_phase" in self.active and not self.dirty:
+            preview.two_phase(server, serve_module)
+        return server
 
     # After hooks/escaping.py (110) turns autoescaping on, before anything else compiles a template.
     @event_priority(105)
@@ -120,9 +128,9 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
 
     @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Keep only what this build used (a --dirty preview renders a few pages, so it keeps everything)."""
+        """Keep only what this build used; a preview keeps everything."""
         excerpts.parsed.clear()
-        keep_all = self.command == "serve" and self.dirty
+        keep_all = self.command == "serve"  # a preview's quick builds render a few pages
         cache = pages.state.cache
         if cache is not None:
             removed = 0 if keep_all else cache.prune()

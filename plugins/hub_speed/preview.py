@@ -11,6 +11,7 @@ links and feeds catch up at the next full build. Only above the plugin's
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -31,3 +32,58 @@ def keep_listings(blog: Any) -> int:
                 page.file.is_modified = lambda: False
                 kept += 1
     return kept
+
+
+class Phase:
+    """Whether the running preview build is the quick first half of a save (see :func:`two_phase`)."""
+
+    quick = False
+
+
+phase = Phase()
+
+
+def two_phase(server: Any, serve_module: Any) -> None:
+    """A save in a small hub's preview: the saved page first, then everything.
+
+    `mkdocs serve` without --dirty rebuilds the whole site on each save, and
+    answers no request until it is done. Here a save first runs a --dirty
+    build that renders what changed and keeps the listing pages (``phase.quick``),
+    so the saved article is served, and the browser reloads, as soon as it is
+    written; then the server is asked for the full rebuild at once, and the
+    listings, related links, search and feeds are live again when it ends.
+    Wraps the builder of mkdocs/commands/serve.py:61 and relies on the rebuild
+    request of LiveReloadServer._build_loop (mkdocs/livereload/__init__.py:192),
+    both pinned in :data:`.pins.SERVE` and :data:`.pins.BUILD_LOOP`.
+    """
+    builder = server.builder
+    full_next = False
+    logging.getLogger("mkdocs.commands.build").addFilter(_quiet_quick_builds)
+
+    def rebuild() -> None:
+        nonlocal full_next
+        if full_next:
+            full_next = False
+            builder()
+            return
+        build = serve_module.build
+
+        def quick_build(config: Any, *, serve_url: str | None = None, dirty: bool = False) -> None:
+            build(config, serve_url=serve_url, dirty=True)
+
+        serve_module.build, phase.quick = quick_build, True
+        try:
+            builder()
+        finally:
+            serve_module.build, phase.quick = build, False
+        full_next = True
+        with server._rebuild_cond:
+            server._want_rebuild = True
+            server._rebuild_cond.notify_all()
+
+    server.builder = rebuild
+
+
+def _quiet_quick_builds(record: logging.LogRecord) -> bool:
+    """MkDocs warns that a --dirty build may be inaccurate: the full build right after a quick one corrects it."""
+    return not (phase.quick and record.getMessage().startswith("A 'dirty' build is being performed"))
