@@ -76,7 +76,7 @@ $(LIGHTHOUSE):
 	npm install --no-audit --no-fund --silent --prefix .cache/lighthouse lighthouse@13.5.0
 
 bench-build: $(VENV)/.runtime
-	$(BIN)/python bench/build_bench.py --profile
+	$(BIN)/python bench/build_bench.py --articles 100 400 1000 --preview 100 1000 --profile
 
 bench-inbox: $(VENV)/.runtime
 	$(BIN)/python bench/inbox_bench.py

@@ -1,18 +1,22 @@
-"""Build speed at 1,000+ articles (issue 9): the hub against plain Material, preview turnaround, profile.
+"""Build speed against plain Material (issue 14): fresh, cold and warm, peak memory, the preview, a profile.
 
-    make bench-build        # or: .venv/bin/python bench/build_bench.py --articles 1000 3000
+    make bench-build        # or: .venv/bin/python bench/build_bench.py --articles 100 400 1000 --profile
 
 For each size, one generated corpus (bench/corpus.py, seed 1, 600–1,200
 words an article) is built as
-  * plain: Material's blog, search and RSS plugins with this hub's mkdocs.yml
-    but none of our hooks or templates;
-  * hub:   the hub as it ships (hooks, templates, sharing cards from a warm cache).
-Wall time and peak RSS of `mkdocs build`: a warm-up build of each first
-(the hub's sharing cards are drawn), then the hub cold (its Markdown cache
-deleted, as on a fresh clone), plain Material, and the hub warm (the next
-build, as every later one). Then the preview turnaround at the first size:
-`mkdocs serve --dirty` on the hub, one article saved, seconds until its page
-serves the new text. Last, a cProfile summary of the hub build.
+  * plain: Material's blog, search, tags and RSS plugins with this hub's
+    mkdocs.yml, but none of our hooks, templates or the hub-speed plugin;
+  * hub:   the hub as it ships.
+Each figure is the wall time and peak RSS of one `mkdocs build` process
+(GNU time around it), in this order, side by side in one run:
+  plain (first), hub fresh (an empty .cache/: no Markdown, no templates,
+  no sharing cards: a new clone), hub warm (the next build), hub cold (the
+  Markdown, picture and template caches deleted, sharing cards kept), plain
+  (again). Ratios divide by the mean of the two plain builds.
+Then the preview turnaround at each size given with --preview: `mkdocs serve`
+as `make serve` starts it (--dirty above the plugin's limit), one article
+saved, seconds until its page serves the new text; and, with --profile, a
+cProfile summary of a warm hub build at the first size.
 Not a test: results go to bench/RESULTS.md by hand.
 """
 
@@ -60,6 +64,8 @@ def write_site(root: Path, count: int, hub: bool) -> Path:
         home.write_text(home.read_text(encoding="utf-8").replace("template: home.html\n", ""), encoding="utf-8")
         config["theme"].pop("custom_dir", None)
         config["hooks"] = []
+        config["plugins"] = [plugin for plugin in config["plugins"]
+                             if (next(iter(plugin)) if isinstance(plugin, dict) else plugin) != "hub-speed"]
         config["extra_css"] = []
         for name in ("inbox", "booking", "newsletter", "consent", "related"):
             config["extra"].pop(name, None)
@@ -79,11 +85,19 @@ def timed_build(config: Path) -> tuple[float, float]:
     return elapsed, int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
-def turnaround(config: Path) -> float:
+def serve_options(config: Path) -> list[str]:
+    """What `make serve` passes: --dirty above the plugin's preview_full_rebuild_limit (hub.site --serve-options)."""
+    result = subprocess.run([sys.executable, "-m", "hub.site", "--root", str(config.parent), "--serve-options"],
+                            env={**ENV, "PYTHONPATH": str(REPO / "hooks")}, capture_output=True, text=True, check=True)
+    return result.stdout.split()
+
+
+def turnaround(config: Path, saves: int = 3) -> list[float]:
+    """Seconds from saving an article to its page serving the new text, for each of *saves* saves."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "--livereload", "--dev-addr",
-                               f"127.0.0.1:{port}", "--config-file", str(config)], env=ENV, cwd=config.parent,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", *serve_options(config), "--livereload",
+                               "--dev-addr", f"127.0.0.1:{port}", "--config-file", str(config)], env=ENV,
+                              cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     post = sorted((config.parent / "docs/artikler/posts").glob("*.md"))[0]
     url = f"http://127.0.0.1:{port}/artikler/{post.stem}/"
     try:
@@ -93,19 +107,22 @@ def turnaround(config: Path) -> float:
                 break
             except OSError:
                 time.sleep(0.5)
-        time.sleep(3)
-        marker = f"lagret{time.time_ns()}"
-        post.write_text(post.read_text(encoding="utf-8") + f"\n\nEn ny setning {marker}.\n", encoding="utf-8")
-        start = time.monotonic()
-        while marker not in urllib.request.urlopen(url, timeout=60).read().decode():
-            time.sleep(0.1)
-        return time.monotonic() - start
+        times = []
+        for _ in range(saves):
+            time.sleep(8)  # the full rebuild after the last save is over
+            marker = f"lagret{time.time_ns()}"
+            post.write_text(post.read_text(encoding="utf-8") + f"\n\nEn ny setning {marker}.\n", encoding="utf-8")
+            start = time.monotonic()
+            while marker not in urllib.request.urlopen(url, timeout=60).read().decode():
+                time.sleep(0.02)
+            times.append(round(time.monotonic() - start, 2))
+        return times
     finally:
         server.terminate()
         server.wait()
 
 
-def profile_summary(config: Path, top: int = 12) -> str:
+def profile_summary(config: Path, top: int = 25) -> str:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -119,43 +136,62 @@ def profile_summary(config: Path, top: int = 12) -> str:
     finally:
         os.chdir(cwd)
     output = io.StringIO()
-    pstats.Stats(profiler, stream=output).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=output)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
     return output.getvalue()
+
+
+CACHES = ("markdown.sqlite3", "pictures.sqlite3", "templates.sqlite3")
+
+
+def forget_converted(hub: Path) -> None:
+    """Cold: no converted Markdown, pictures or templates; sharing cards and image variants kept."""
+    for name in CACHES:
+        for stale in (hub.parent / ".cache").glob(f"{name}*"):
+            stale.unlink()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 3000])
-    parser.add_argument("--profile", action="store_true", help="print a cProfile summary of the first hub build")
+    parser.add_argument("--articles", type=int, nargs="+", default=[100, 400, 1000])
+    parser.add_argument("--preview", type=int, nargs="*", default=[100, 1000],
+                        help="sizes to time the preview at (of those in --articles)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile summary of a warm hub build")
     parser.add_argument("--profile-only", action="store_true", help="skip the timings; profile the first size")
     args = parser.parse_args()
-    results: dict[str, object] = {"builds": []}
+    results: dict[str, object] = {"builds": [], "preview_s": {}}
     with tempfile.TemporaryDirectory() as folder:
         if args.profile_only:
-            print(profile_summary(write_site(Path(folder) / "hub", args.articles[0], hub=True)))
+            hub = write_site(Path(folder) / "hub", args.articles[0], hub=True)
+            timed_build(hub)
+            print(profile_summary(hub))
             return 0
         for count in args.articles:
             plain = write_site(Path(folder) / f"plain-{count}", count, hub=False)
             hub = write_site(Path(folder) / f"hub-{count}", count, hub=True)
-            timed_build(hub)  # warm-up: draws the sharing cards into the cache
-            timed_build(plain)
-            # Cold: no Markdown cache (as on a fresh clone); warm: the next build, as every later one.
-            for stale in (hub.parent / ".cache").glob("markdown.sqlite3*"):
-                stale.unlink()
-            cold_time, cold_rss = timed_build(hub)
-            plain_time, plain_rss = timed_build(plain)
-            hub_time, hub_rss = timed_build(hub)
-            results["builds"].append({"articles": count, "plain_s": round(plain_time, 2),
-                                      "hub_cold_s": round(cold_time, 2), "hub_warm_s": round(hub_time, 2),
-                                      "ratio_cold": round(cold_time / plain_time, 3),
-                                      "ratio_warm": round(hub_time / plain_time, 3),
-                                      "plain_peak_rss_mb": round(plain_rss), "hub_cold_peak_rss_mb": round(cold_rss),
-                                      "hub_warm_peak_rss_mb": round(hub_rss)})
-        first = Path(folder) / f"hub-{args.articles[0]}" / "mkdocs.yml"
-        results["preview_turnaround_s"] = round(turnaround(first), 2)
+            shutil.rmtree(hub.parent / ".cache", ignore_errors=True)
+            first_plain = timed_build(plain)
+            fresh = timed_build(hub)
+            warm = timed_build(hub)
+            forget_converted(hub)
+            cold = timed_build(hub)
+            second_plain = timed_build(plain)
+            plain_s = (first_plain[0] + second_plain[0]) / 2
+            row = {"articles": count, "plain_s": [round(first_plain[0], 2), round(second_plain[0], 2)]}
+            for name, (seconds, rss) in (("fresh", fresh), ("warm", warm), ("cold", cold)):
+                row[f"hub_{name}_s"] = round(seconds, 2)
+                row[f"ratio_{name}"] = round(seconds / plain_s, 3)
+                row[f"hub_{name}_peak_rss_mb"] = round(rss)
+            row["plain_peak_rss_mb"] = round(max(first_plain[1], second_plain[1]))
+            results["builds"].append(row)
+            print(json.dumps(row), flush=True)
+            if count in args.preview:
+                results["preview_s"][count] = turnaround(hub)
+                print(json.dumps({"preview": count, "seconds": results["preview_s"][count]}), flush=True)
         print(json.dumps(results, indent=2))
         if args.profile:
-            print(profile_summary(first))
+            print(profile_summary(Path(folder) / f"hub-{args.articles[0]}" / "mkdocs.yml"))
     return 0
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import linecache
 import logging
 import os
 from importlib.metadata import version
 from typing import Any
 
-from mkdocs.commands import serve as serve_module
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -25,6 +25,10 @@ log = logging.getLogger("mkdocs.plugins.hub_speed")
 # could not know that such a file changed, so the Markdown cache stays off.
 READS_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include", "pymdownx.b64",
                          "mkdocs_include_markdown_plugin"})
+
+
+# Speed-ups of `mkdocs serve` alone.
+PREVIEW_ONLY = frozenset({"preview_listings", "preview_two_phase"})
 
 
 class SpeedConfig(Config):
@@ -72,11 +76,14 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
                      pins.MKDOCS, version("mkdocs-material"), version("mkdocs"))
             self.active = set()
             return config
-        broken = pins.check()
+        wanted = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True}
+        if self.command != "serve":
+            wanted -= PREVIEW_ONLY  # and their upstream code (the preview's server) is never imported
+        broken = pins.check(wanted)
         for name, patches in broken.items():
             log.info("speed-up %s off: %s", name, "; ".join(f"{patch.upstream} is not the source it was "
                                                            f"written for" for patch in patches))
-        self.active = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True} - set(broken)
+        self.active = wanted - set(broken)
         readers = sorted(READS_FILES & set(config.markdown_extensions))
         if readers and "markdown_cache" in self.active:
             log.info("markdown cache off: %s reads other files while converting", ", ".join(readers))
@@ -108,6 +115,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if "preview_two_phase" in self.active and not self.dirty:
+            from mkdocs.commands import serve as serve_module  # here: a build never loads the preview's server
+
             preview.two_phase(server, serve_module)
         return server
 
@@ -167,7 +176,9 @@ def _blog(config: MkDocsConfig) -> Any:
 
 def _fingerprint(config: MkDocsConfig) -> str:
     versions = [version(name) for name in ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material")]
-    return digest(str(FORMAT), *versions, stable(config.markdown_extensions), stable(config.mdx_configs),
-                  stable(config.validation), str(config.use_directory_urls), stable(pages.render),
-                  stable(excerpts.cached_render), stable(excerpts.render), stable(excerpts.render_once_parsed),
-                  stable(excerpts.convert_for_listing))
+    fingerprint = digest(str(FORMAT), *versions, stable(config.markdown_extensions), stable(config.mdx_configs),
+                         stable(config.validation), str(config.use_directory_urls), stable(pages.render),
+                         stable(excerpts.cached_render), stable(excerpts.render), stable(excerpts.render_once_parsed),
+                         stable(excerpts.convert_for_listing))
+    linecache.clearcache()  # stable() read the sources of these functions through it
+    return fingerprint
