@@ -142,7 +142,7 @@ def profile_summary(config: Path, top: int = 25) -> str:
     return output.getvalue()
 
 
-CACHES = ("markdown.sqlite3", "pictures.sqlite3", "templates.sqlite3")
+CACHES = ("markdown.sqlite3", "pictures.sqlite3", "search.sqlite3", "templates.sqlite3")
 
 
 def forget_converted(hub: Path) -> None:

@@ -105,7 +105,8 @@ def test_a_warm_build_serves_pages_from_the_cache(tmp_path: Path) -> None:
 def test_every_cache_holds_text_never_pickles_and_a_damaged_entry_is_converted_again(tmp_path: Path) -> None:
     """CI restores .cache/ from earlier runs: reading it must not be able to run code, nor stop the build."""
     cold = build(tmp_path / "cold", True, cache=tmp_path / "cache")
-    tables = {"markdown.sqlite3": "entries", "pictures.sqlite3": "entries", "templates.sqlite3": "templates"}
+    tables = {"markdown.sqlite3": "entries", "pictures.sqlite3": "entries", "search.sqlite3": "entries",
+              "templates.sqlite3": "templates"}
     for name, table in tables.items():
         database = sqlite3.connect(tmp_path / "cache" / name)
         rows = database.execute(f"SELECT key, value, typeof(value) FROM {table}").fetchall()
@@ -130,6 +131,7 @@ def test_the_output_is_the_same_with_every_speed_up_off(tmp_path: Path) -> None:
     assert differences(off, plain) == []
     assert not (tmp_path / "cache" / "markdown.sqlite3").exists()
     assert not (tmp_path / "cache" / "templates.sqlite3").exists()
+    assert not (tmp_path / "cache" / "search.sqlite3").exists()
 
 
 @pytest.mark.slow

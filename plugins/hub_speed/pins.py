@@ -91,7 +91,16 @@ BUILD_LOOP = Patch(
     "0bea1402bb4a41bfd626e0532bc254a1c5e3eafac07b73eef5bceef484852e31",
     "MkDocs serves a saved page before the rest of the rebuild is done")
 
-PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP)
+SEARCH_ENTRY = Patch(
+    "search_sections", "material/plugins/search/plugin.py:181 SearchIndex.add_entry_from_context",
+    "4ca78ac4321f7704149f84dac0abc5a26afbd7c43de197ce7f481dcab47edb7b",
+    "Material's search index keeps each page's parsed sections between builds")
+SEARCH_PARSER = Patch(
+    "search_sections", "material/plugins/search/plugin.py:386 Parser",
+    "3227e18afa8a20e15210cd0e298b6edee838f72f05024bd5d191dae87f57fa2b",
+    "the parser's output is no longer a function of the page's HTML alone (then the cache must go)")
+
+PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP, SEARCH_ENTRY, SEARCH_PARSER)
 
 
 def check(names: set[str] | None = None) -> dict[str, list[Patch]]:

@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 
-from . import excerpts, navigation, pages, pins, posts, preview
+from . import excerpts, navigation, pages, pins, posts, preview, search
 from .cache import FORMAT, MarkdownCache, cache_root, digest, stable
 from .templates import GeneratedSource, SessionBytecode
 
@@ -34,6 +34,8 @@ PREVIEW_ONLY = frozenset({"preview_listings", "preview_two_phase"})
 class SpeedConfig(Config):
     # Listings convert only the text before <!-- more -->, each excerpt parsed once per build (excerpts.py).
     excerpts = c.Type(bool, default=True)
+    # Each page's search sections parsed from its HTML once, kept in .cache/search.sqlite3 (search.py).
+    search_sections = c.Type(bool, default=True)
     # `page in blog.posts` by identity, in constant time (posts.py).
     post_lookup = c.Type(bool, default=True)
     # Every page's and excerpt's HTML kept in .cache/markdown.sqlite3 (pages.py, cache.py).
@@ -68,6 +70,7 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         self._close()
         excerpts.uninstall()
         pages.uninstall()
+        search.uninstall()
         if self.config.preview_full_rebuild_limit < 1:
             raise PluginError("hub-speed: preview_full_rebuild_limit må være 1 eller mer "
                               f"(er {self.config.preview_full_rebuild_limit}).")
@@ -95,6 +98,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             pages.install(MarkdownCache(root / "markdown.sqlite3"))
         if "templates" in self.active:
             self.sources = GeneratedSource(root / "templates.sqlite3")
+        if "search_sections" in self.active:
+            search.install(MarkdownCache(root / "search.sqlite3"))
         return config
 
     # Last: every hook and plugin has had its say about the Markdown settings.
@@ -149,16 +154,21 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             log.debug("templates: %d from the cache, %d generated", self.sources.hits, self.sources.misses)
             self.sources.close(prune=not keep_all)
             self.sources = None
+        if search.state.cache is not None and not keep_all:
+            search.state.cache.prune()
         pages.uninstall()
+        search.uninstall()
 
     def on_build_error(self, *, error: Exception) -> None:
         self._close()
         pages.uninstall()
+        search.uninstall()
 
     def on_shutdown(self) -> None:
         self._close()
         excerpts.uninstall()
         pages.uninstall()
+        search.uninstall()
 
     def _close(self) -> None:
         if self.sources is not None:
