@@ -1,7 +1,8 @@
-"""Material's navigation, rendered once for each distinct state instead of once per page.
+"""Material's navigation and tabs, rendered once for each distinct state instead of once per page.
 
-``partials/nav.html`` (pinned by hash in :data:`.pins.NAVIGATION` and in
-tests/test_material_pins.py, with the partials it includes) differs from page
+``partials/nav.html`` and ``partials/tabs.html`` (pinned by hash in
+:data:`.pins.NAVIGATION` and :data:`.pins.TABS`, and in
+tests/test_material_pins.py with the partials they include) differ from page
 to page only in which items are active and in every item's address relative
 to the page. Pages that are themselves in the navigation (their table of
 contents is drawn inside it) are rendered as before.
@@ -37,9 +38,17 @@ def key(context: Any) -> tuple[Any, ...] | None:
             tuple(None if url is None else normalize_url(str(url), page=page, base=base) for url in urls))
 
 
+TEMPLATES = ("partials/nav.html", "partials/tabs.html")
+
+
 def install(env: Any) -> None:
-    """Wrap the compiled ``partials/nav.html`` of this build's environment (it lives as long as the build)."""
-    template = env.get_template("partials/nav.html")
+    """Wrap the compiled navigation and tabs of this build's environment (they live as long as the build)."""
+    for name in TEMPLATES:
+        _once_per_state(env, name)
+
+
+def _once_per_state(env: Any, name: str) -> None:
+    template = env.get_template(name)
     render = template.root_render_func
     rendered: dict[tuple[Any, ...], str] = {}
 

@@ -91,6 +91,14 @@ BUILD_LOOP = Patch(
     "0bea1402bb4a41bfd626e0532bc254a1c5e3eafac07b73eef5bceef484852e31",
     "MkDocs serves a saved page before the rest of the rebuild is done")
 
+TABS = Patch(
+    "navigation", "material/templates/partials/tabs.html",
+    "d2c82916569e645a6b6dc5a36a2beddfaca5a66c8738c5b3e13b7d100ac2e8b7",
+    "Material renders the tabs once per state, or the template reads more than navigation.key knows")
+TABS_ITEM = Patch(
+    "navigation", "material/templates/partials/tabs-item.html",
+    "52fe1f551aa2dbfc9e15a19718a4cadd1f1e728d567ca21fea493ebfccaf3fe2",
+    "Material renders the tabs once per state, or the template reads more than navigation.key knows")
 SEARCH_ENTRY = Patch(
     "search_sections", "material/plugins/search/plugin.py:181 SearchIndex.add_entry_from_context",
     "4ca78ac4321f7704149f84dac0abc5a26afbd7c43de197ce7f481dcab47edb7b",
@@ -100,7 +108,7 @@ SEARCH_PARSER = Patch(
     "3227e18afa8a20e15210cd0e298b6edee838f72f05024bd5d191dae87f57fa2b",
     "the parser's output is no longer a function of the page's HTML alone (then the cache must go)")
 
-PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP, SEARCH_ENTRY, SEARCH_PARSER)
+PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP, SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM)
 
 
 def check(names: set[str] | None = None) -> dict[str, list[Patch]]:
