@@ -217,9 +217,16 @@ class _EscapedSearchIndex(SearchIndex):
     def generate_search_index(self, prev: SearchIndex | None) -> str:
         """Material's index, with Norwegian forms for every entry and the rules the browser needs."""
         _add_forms(self.entries, prev.entries if prev else [], self.descriptions)
-        data = json.loads(super().generate_search_index(prev))
-        data["config"]["norwegian"] = norwegian.client_rules()
-        return json.dumps(data, separators=(",", ":"), default=str)
+        index = super().generate_search_index(prev)
+        # Material writes {"config":{…},"docs":[…]}: the rules go last into its config, spliced in, so the
+        # whole index is never parsed back into Python objects (a build's peak memory is here).
+        config = {key: self.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+        head = json.dumps({"config": config}, separators=(",", ":"), default=str)[:-2]
+        if not index.startswith(head + "},"):
+            raise PluginError("hooks/escaping.py: Materials søkeindeks har fått en ny form; se over "
+                              "generate_search_index mot mkdocs-material")
+        rules = json.dumps(norwegian.client_rules(), separators=(",", ":"), default=str)
+        return f'{head},"norwegian":{rules}' + index[len(head):]
 
 
 def _install_search_index(config: MkDocsConfig) -> None:
