@@ -57,7 +57,9 @@ if TYPE_CHECKING:
 # Sites are built as the published one is: forms point at the deployed inbox (HUB_INBOX_URL).
 DEPLOYED_INBOX = "https://innboks.arcticsales.no"
 MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1",
-              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-"), "HUB_INBOX_URL": DEPLOYED_INBOX}
+              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-"), "HUB_INBOX_URL": DEPLOYED_INBOX,
+              # The web editor (admin/, 6 MB of Decap CMS) only where a test asks for it: tests/test_editor*.py.
+              "HUB_EDITOR": "off"}
 
 
 class ConfigLoader(yaml.SafeLoader):

@@ -1,0 +1,258 @@
+"""The web editor at /admin/, in headless Chromium, against `mkdocs serve` and a real decap-server.
+
+Everything runs on a copy of the repository in tmp_path: the editor writes
+into the copy's docs/, never the real one. Every request the browser makes to
+a host other than this machine is refused and recorded; there must be none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from hub import frontmatter, slug
+from support import MKDOCS_ENV, PHONE, REPO, free_port, refuse_other_hosts, run_mkdocs, serving
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+DECAP = REPO / ".cache/decap/node_modules"
+TITLE = "Lønnssamtaler på én time: så får du dem i mål"
+PINNED = "lonnssamtaler-pa-en-time-sa-far-du-dem-i-mal"
+DESCRIPTION = "Slik forbereder du lønnssamtalen med selgerne, og hva du gjør når forventningene er høye."
+BODY = "Første avsnitt om lønn.\n\n<!-- more -->\n\n## Forberedelse\n\n- Tallene\n- Målene\n- Neste steg\n"
+EXISTING = "eksisterende-artikkel"
+# An article written by hand: keys the editor does not show (template settings, and one nobody reads),
+# in an order of its own, and the excerpt separator.
+EXISTING_TEXT = """---
+title: Eksisterende artikkel
+description: Den gamle ingressen.
+date: 2025-01-20
+slug: eksisterende-artikkel
+authors: [ingrid]
+categories: [Coaching]
+tags: [coaching]
+hide: [toc]
+search:
+  boost: 2
+readtime: 7
+---
+
+Innledningen som vises i oversikten.
+
+<!-- more -->
+
+## Resten
+
+Teksten etter utdraget.
+"""
+
+
+@dataclass
+class Editor:
+    root: Path          # the copy of the repository
+    url: str            # mkdocs serve
+    log: Path
+
+    @property
+    def posts(self) -> Path:
+        return self.root / "docs/artikler/posts"
+
+
+def _copy_repository(root: Path) -> None:
+    for name in ("docs", "overrides", "hooks", "mkdocs.yml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / name)
+    (root / "docs/artikler/posts" / f"{EXISTING}.md").write_text(EXISTING_TEXT, encoding="utf-8")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{what} exited early"
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not start")
+
+
+@pytest.fixture(scope="module")
+def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
+    assert (DECAP / "decap-cms/dist/decap-cms.js").exists(), "Decap CMS is missing: `make test` installs it from npm"
+    root = tmp_path_factory.mktemp("editor")
+    _copy_repository(root)
+    backend_port, site_port = free_port(), free_port()
+    log = root.parent / "decap-server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [str(DECAP / ".bin/decap-server")], cwd=root, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "BIND_HOST": "127.0.0.1", "PORT": str(backend_port), "MODE": "fs",
+                 "GIT_REPO_DIRECTORY": str(root), "LOG_LEVEL": "info"})
+        try:
+            _wait_for_port(backend_port, server, "decap-server")
+            env = {"HUB_EDITOR": "on", "HUB_EDITOR_LOCAL_PORT": str(backend_port),
+                   "HUB_DECAP_DIR": str(DECAP / "decap-cms/dist")}
+            with serving(root / "mkdocs.yml", env=env) as url:
+                yield Editor(root, url, log)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _open(context, editor: Editor):
+    page = context.new_page()
+    page.goto(editor.url + "admin/")
+    page.get_by_role("button", name="Logg inn").click()  # the local backend: no account, no password
+    page.get_by_text("Artikler", exact=True).first.wait_for()
+    return page
+
+
+def _publish(page) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Publiser").first.click()
+    page.get_by_text("Publiser nå", exact=True).click()
+    confirm = page.get_by_role("button", name=re.compile("^(OK|Ja|Publiser)$"))
+    with_dialog = confirm.count() > 0 and confirm.last.is_visible()
+    if with_dialog:
+        confirm.last.click()
+
+
+def _wait_for_file(path: Path, contains: str = "", seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and contains in (text := path.read_text(encoding="utf-8")):
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"{path.name} was not written" + (f" with {contains!r}" if contains else ""))
+
+
+def _select(page, label: str, option: str) -> None:
+    field = page.get_by_label(label)
+    field.click()
+    field.type(option)
+    page.get_by_role("option", name=option).click()
+
+
+def test_an_article_written_in_the_editor_is_saved_with_our_slug_and_builds(browser, editor: Editor,
+                                                                            tmp_path: Path) -> None:
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1400, "height": 1000})
+    outside = refuse_other_hosts(context)
+    page = _open(context, editor)
+    page.goto(editor.url + "admin/#/collections/artikler/new")
+    page.get_by_label("Tittel", exact=True).fill(TITLE)
+    page.get_by_label("Ingress").fill(DESCRIPTION)
+    page.get_by_label("Publiseringsdato").fill("2025-03-14")
+    _select(page, "Forfattere (valgfritt)", "Sara Nilsen")
+    _select(page, "Kategorier (valgfritt)", "Coaching")
+    page.get_by_label("Emneord (valgfritt)").fill("lønn, samtale")
+    page.get_by_role("switch", name=re.compile("Markdown")).click()  # the body as Markdown text
+    body = page.locator("textarea").last
+    body.fill(BODY)
+    # The preview pane: the site's stylesheet, the title, the byline and the body.
+    preview = page.frame_locator("iframe").first
+    assert preview.locator("h1.hub-title").inner_text() == TITLE
+    assert "Sara Nilsen" in preview.locator(".hub-byline").inner_text()
+    assert "14. mars 2025" in preview.locator(".hub-byline time").inner_text()
+    assert preview.locator("h2").inner_text() == "Forberedelse"
+    assert preview.locator("li").count() == 3
+    sheets = preview.locator("link[rel=stylesheet]").evaluate_all("links => links.map(link => link.href)")
+    assert any(re.search(r"/assets/stylesheets/main\.[0-9a-f]+\.min\.css$", href) for href in sheets), sheets
+    assert any(href.endswith("/assets/stylesheets/hub.css") for href in sheets), sheets
+    _publish(page)
+
+    # The file: named by our slug rule, pinned in front matter, a bare date, valid for the build.
+    path = editor.posts / f"{PINNED}.md"
+    text = _wait_for_file(path)
+    assert PINNED == slug.slugify(TITLE)
+    front = frontmatter.read(f"docs/artikler/posts/{PINNED}.md", text.encode())
+    assert front.problems == []
+    assert re.search(r"^date: 2025-03-14$", text, re.MULTILINE), text  # bare, not "2025-03-14"
+    assert front.meta["date"] == dt.date(2025, 3, 14)
+    assert (front.meta["title"], front.meta["description"], front.meta["slug"]) == (TITLE, DESCRIPTION, PINNED)
+    assert (front.meta["authors"], front.meta["categories"], front.meta["tags"]) == \
+        (["sara"], ["Coaching"], ["lønn", "samtale"])
+    assert front.meta["draft"] is True  # on by default
+    context_ = frontmatter.Context(categories=frozenset(["Coaching"]), authors=frozenset(["sara"]))
+    assert frontmatter.validate(front, context_) == [] and frontmatter.unknown_keys(front) == []
+    assert front.body.strip() == BODY.strip()
+
+    # The article shows in the site's preview (drafts show there), with the list and the heading.
+    page.goto(editor.url + f"artikler/{PINNED}/")
+    assert page.locator("h1").first.inner_text() == TITLE
+    assert page.locator("article li, .md-content li").count() >= 3
+
+    # A later title edit keeps the slug and the file name.
+    page.goto(editor.url + f"admin/#/collections/artikler/entries/{PINNED}")
+    page.get_by_label("Tittel", exact=True).fill("Et helt annet navn")
+    _publish(page)
+    edited = _wait_for_file(path, "Et helt annet navn")
+    assert f"slug: {PINNED}" in edited and not (editor.posts / "et-helt-annet-navn.md").exists()
+
+    # The strict build of the copy passes (the editor's own file included), and publishes it once not a draft.
+    path.write_text(edited.replace("draft: true", "draft: false"), encoding="utf-8")
+    build = run_mkdocs(editor.root / "mkdocs.yml", tmp_path / "site")
+    assert build.returncode == 0, build.output
+    assert build.html(f"artikler/{PINNED}/index.html").css_first("h1").text() == "Et helt annet navn"
+    assert outside == []
+    context.close()
+
+
+def test_editing_an_existing_article_keeps_what_the_editor_does_not_show(browser, editor: Editor) -> None:
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1400, "height": 1000})
+    outside = refuse_other_hosts(context)
+    page = _open(context, editor)
+    page.goto(editor.url + f"admin/#/collections/artikler/entries/{EXISTING}")
+    page.get_by_label("Ingress").fill("Den nye ingressen.")
+    _publish(page)
+    text = _wait_for_file(editor.posts / f"{EXISTING}.md", "Den nye ingressen.")
+    before = frontmatter.read("a.md", EXISTING_TEXT.encode())
+    after = frontmatter.read("a.md", text.encode())
+    assert {**before.meta, "description": "Den nye ingressen."} == {key: value for key, value in after.meta.items()
+                                                                    if key != "draft"}
+    assert list(after.meta) == list(before.meta)  # the same order (FIELDS' order, which Decap sorts by)
+    assert "<!-- more -->" in after.body
+    assert after.body.split("<!-- more -->")[1].strip() == before.body.split("<!-- more -->")[1].strip()
+    assert re.search(r"^date: 2025-01-20$", text, re.MULTILINE), text
+    assert outside == []
+    context.close()
+
+
+def test_axe_on_the_editor(browser, editor: Editor) -> None:
+    """axe-core on /admin/ (the list of articles and the editing view): reported, the CMS's own markup included."""
+    axe = Path(os.environ.get("AXE_PATH") or REPO / ".cache/axe/node_modules/axe-core/axe.min.js").read_text()
+    context = browser.new_context(locale="nb-NO", **PHONE) if False else \
+        browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
+    outside = refuse_other_hosts(context)
+    page = _open(context, editor)
+    found = {}
+    for view in ("#/collections/artikler", f"#/collections/artikler/entries/{EXISTING}"):
+        page.goto(editor.url + "admin/" + view)
+        page.wait_for_timeout(1500)
+        page.add_script_tag(content=axe)
+        result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: "
+                               "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})")
+        found[view] = sorted((item["id"], item["impact"], len(item["nodes"])) for item in result["violations"])
+    print("axe on /admin/:", json.dumps(found, ensure_ascii=False))
+    (Path(os.environ.get("EDITOR_AXE_REPORT", "/dev/null"))).write_text(json.dumps(found, ensure_ascii=False))
+    assert outside == []
+    # The page itself, ours: a language, a title, and nothing the CMS's own markup does not bring.
+    assert page.evaluate("document.documentElement.lang") == "nb"
+    assert page.title().startswith("Editor")
+    context.close()
