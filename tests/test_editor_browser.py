@@ -25,7 +25,7 @@ import yaml
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from hub import frontmatter, slug
-from support import MKDOCS_ENV, PHONE, REPO, free_port, refuse_other_hosts, run_mkdocs, serving
+from support import REPO, free_port, refuse_other_hosts, run_mkdocs, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -118,6 +118,7 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
 
 def _open(context, editor: Editor):
     page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # «Er du sikker på at du vil publisere?»
     page.goto(editor.url + "admin/")
     page.get_by_role("button", name="Logg inn").click()  # the local backend: no account, no password
     page.get_by_text("Artikler", exact=True).first.wait_for()
@@ -125,13 +126,14 @@ def _open(context, editor: Editor):
 
 
 def _publish(page) -> None:
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Publiser").first.click()
+    """«Publiser» → «Publiser nå»: with the local backend, that writes the file (a draft stays draft: true)."""
+    page.get_by_role("button", name="Publiser", exact=True).click()
     page.get_by_text("Publiser nå", exact=True).click()
-    confirm = page.get_by_role("button", name=re.compile("^(OK|Ja|Publiser)$"))
-    with_dialog = confirm.count() > 0 and confirm.last.is_visible()
-    if with_dialog:
-        confirm.last.click()
+    try:
+        page.get_by_text("Innlegg lagret").wait_for(timeout=20_000)
+    except Exception:
+        page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "editor-not-saved.png"), full_page=True)
+        raise
 
 
 def _wait_for_file(path: Path, contains: str = "", seconds: float = 30) -> str:
@@ -141,6 +143,17 @@ def _wait_for_file(path: Path, contains: str = "", seconds: float = 30) -> str:
             return text
         time.sleep(0.2)
     raise AssertionError(f"{path.name} was not written" + (f" with {contains!r}" if contains else ""))
+
+
+def _wait_for_page(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not appear in the preview")
 
 
 def _select(page, label: str, option: str) -> None:
@@ -162,9 +175,10 @@ def test_an_article_written_in_the_editor_is_saved_with_our_slug_and_builds(brow
     _select(page, "Forfattere (valgfritt)", "Sara Nilsen")
     _select(page, "Kategorier (valgfritt)", "Coaching")
     page.get_by_label("Emneord (valgfritt)").fill("lønn, samtale")
-    page.get_by_role("switch", name=re.compile("Markdown")).click()  # the body as Markdown text
-    body = page.locator("textarea").last
-    body.fill(BODY)
+    # The body as Markdown text: the toggle beside «Markdown» in the body's toolbar.
+    page.get_by_text("Markdown", exact=True).locator("xpath=preceding-sibling::button[@role='switch']").click()
+    page.locator("[data-slate-editor]").last.click()
+    page.keyboard.type(BODY)
     # The preview pane: the site's stylesheet, the title, the byline and the body.
     preview = page.frame_locator("iframe").first
     assert preview.locator("h1.hub-title").inner_text() == TITLE
@@ -193,7 +207,8 @@ def test_an_article_written_in_the_editor_is_saved_with_our_slug_and_builds(brow
     assert frontmatter.validate(front, context_) == [] and frontmatter.unknown_keys(front) == []
     assert front.body.strip() == BODY.strip()
 
-    # The article shows in the site's preview (drafts show there), with the list and the heading.
+    # The article shows in the site's preview (drafts show there) once it has rebuilt, list and heading too.
+    _wait_for_page(editor.url + f"artikler/{PINNED}/")
     page.goto(editor.url + f"artikler/{PINNED}/")
     assert page.locator("h1").first.inner_text() == TITLE
     assert page.locator("article li, .md-content li").count() >= 3
@@ -235,10 +250,10 @@ def test_editing_an_existing_article_keeps_what_the_editor_does_not_show(browser
 
 
 def test_axe_on_the_editor(browser, editor: Editor) -> None:
-    """axe-core on /admin/ (the list of articles and the editing view): reported, the CMS's own markup included."""
+    """axe-core on /admin/ (the list of articles and the editing view): reported, the CMS's own violations too."""
     axe = Path(os.environ.get("AXE_PATH") or REPO / ".cache/axe/node_modules/axe-core/axe.min.js").read_text()
-    context = browser.new_context(locale="nb-NO", **PHONE) if False else \
-        browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
+    # bypass_csp: axe is injected as an inline script, which the editor's policy (rightly) refuses.
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900}, bypass_csp=True)
     outside = refuse_other_hosts(context)
     page = _open(context, editor)
     found = {}
@@ -250,9 +265,13 @@ def test_axe_on_the_editor(browser, editor: Editor) -> None:
                                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})")
         found[view] = sorted((item["id"], item["impact"], len(item["nodes"])) for item in result["violations"])
     print("axe on /admin/:", json.dumps(found, ensure_ascii=False))
-    (Path(os.environ.get("EDITOR_AXE_REPORT", "/dev/null"))).write_text(json.dumps(found, ensure_ascii=False))
     assert outside == []
-    # The page itself, ours: a language, a title, and nothing the CMS's own markup does not bring.
+    assert all(isinstance(rules, list) for rules in found.values()) and len(found) == 2
+    # The page itself, ours: a language and a title.
     assert page.evaluate("document.documentElement.lang") == "nb"
     assert page.title().startswith("Editor")
+    # Decap's own markup, as of decap-cms 3.16.3 (README, «Editoren»): listed, so a new one fails here.
+    known = {"color-contrast", "aria-input-field-name", "aria-required-attr", "button-name", "frame-title",
+             "label-content-name-mismatch", "nested-interactive"}
+    assert {rule for rules in found.values() for rule, _, _ in rules} <= known, found
     context.close()
