@@ -20,13 +20,12 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hub import catalogue, editor, forms, frontmatter, headers, site
+from hub.messages import say
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-
-from hub import catalogue, editor, forms, frontmatter, headers, site
-from hub.messages import say
 
 log = logging.getLogger("mkdocs.hooks.admin")
 

@@ -157,7 +157,7 @@ def _check_push(inbox: Inbox, token: str) -> None:
 
 def _call(request: urllib.request.Request) -> dict[str, Any]:
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test's loopback)
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             answer = json.loads(response.read(256 * 1024))
     except urllib.error.HTTPError as error:
         log.warning("editor sign-in: GitHub answered %s", error.code)

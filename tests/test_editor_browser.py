@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-
 from hub import frontmatter, slug
 from support import REPO, free_port, refuse_other_hosts, run_mkdocs, serving
 
@@ -98,7 +95,7 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
     assert (DECAP / "decap-cms/dist/decap-cms.js").exists(), "Decap CMS is missing: `make test` installs it from npm"
     root = tmp_path_factory.mktemp("editor")
     _copy_repository(root)
-    backend_port, site_port = free_port(), free_port()
+    backend_port = free_port()
     log = root.parent / "decap-server.log"
     with open(log, "w") as out:
         server = subprocess.Popen(

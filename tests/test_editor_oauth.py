@@ -15,15 +15,15 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from starlette.testclient import TestClient
+from support import INBOX, SITE_ORIGIN, settings
 
 from inbox import oauth
 from inbox.app import create_app
-from support import INBOX, SITE_ORIGIN, settings
 
 pytestmark = pytest.mark.slow  # a fake GitHub server on loopback
 
@@ -37,10 +37,10 @@ TOKEN = "gho_test-token"
 class FakeGitHub(http.server.BaseHTTPRequestHandler):
     """GitHub's token endpoint and ``GET /repos/{repo}``; ``push`` says whether the account may write."""
 
-    seen: list[dict] = []
-    push = True
+    seen: ClassVar[list[dict]] = []
+    push: ClassVar[bool] = True
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = urllib.parse.parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
         type(self).seen.append({"path": self.path, "body": body})
         good = (self.path == "/login/oauth/access_token" and body.get("client_secret") == [CLIENT_SECRET]
@@ -48,7 +48,7 @@ class FakeGitHub(http.server.BaseHTTPRequestHandler):
         self._json({"access_token": TOKEN, "token_type": "bearer", "scope": "repo"} if good
                    else {"error": "bad_verification_code"})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).seen.append({"path": self.path, "authorization": self.headers.get("authorization")})
         if self.path == f"/repos/{REPO}" and self.headers.get("authorization") == f"Bearer {TOKEN}":
             self._json({"full_name": REPO, "permissions": {"admin": False, "push": type(self).push, "pull": True}})

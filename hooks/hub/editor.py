@@ -178,8 +178,8 @@ def config(context: frontmatter.Context, authors: dict[str, str], backend: Backe
 
 def slug_rules() -> dict[str, Any]:
     """hub/slug.py's rules, for the editor's script: the same letters, the same limit."""
-    table = {chr(code): text for code, text in slug._TRANSLITERATE.items()}  # noqa: SLF001 (one source of truth)
-    return {"transliterate": table, "max_length": slug.MAX_LENGTH, "not_word": slug._NOT_WORD.pattern}  # noqa: SLF001
+    table = {chr(code): text for code, text in slug._TRANSLITERATE.items()}
+    return {"transliterate": table, "max_length": slug.MAX_LENGTH, "not_word": slug._NOT_WORD.pattern}
 
 
 def content_security_policy(backend: Backend) -> str:

@@ -32,12 +32,33 @@
   window.hubSlugify = slugify;  // for tests/test_editor.py, which compares it with hub/slug.py
   if (!window.CMS) { return; }
 
+  // Decap writes YAML 1.2, where these are plain text; the build reads YAML 1.1 (PyYAML), where
+  // they are booleans or base-60 numbers. A value that is only one of them would change meaning.
+  var YAML_1_1 = /^(y|yes|n|no|on|off|true|false|~|null|[0-9]+(:[0-5]?[0-9])+)$/i;
+  var TEXT_KEYS = ["title", "description", "image_alt", "tags", "related"];
+
+  function textValues(data) {
+    var found = [];
+    TEXT_KEYS.forEach(function (key) {
+      var value = data.get(key);
+      (value && value.toJS ? value.toJS() : [value]).forEach(function (item) {
+        if (typeof item === "string") { found.push(item); }
+      });
+    });
+    return found;
+  }
+
   CMS.registerEventListener({
     name: "preSave",
     handler: function (event) {
       var data = event.entry.get("data");
       if (!data.get("slug")) {
         data = data.set("slug", slugify(data.get("title") || ""));
+      }
+      var misread = textValues(data).filter(function (text) { return YAML_1_1.test(text.trim()); });
+      if (misread.length) {
+        throw new Error("«" + misread[0] + "» alene leses av bygget som ja/nei eller et tall. " +
+                        "Skriv det annerledes, for eksempel med flere ord.");
       }
       if (data.get("image") && !String(data.get("image_alt") || "").trim()) {
         throw new Error("Delingsbildet mangler beskrivelse: fyll ut «Beskrivelse av delingsbildet (alt-tekst)».");
