@@ -57,7 +57,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     settings = config.extra.get("editor") or {}
     inbox = str(config.extra.get("inbox") or "")
     local = _command == "serve" or urlsplit(inbox).hostname in forms.LOCAL_HOSTS
-    repo, branch = str(settings.get("repo") or ""), str(settings.get("branch") or "main")
+    # GitHub Actions names the repository it builds; HUB_EDITOR_REPO (extra.editor.repo) wins.
+    repo = str(settings.get("repo") or os.environ.get("GITHUB_REPOSITORY") or "")
+    branch = str(settings.get("branch") or "main")
     if repo and not _REPO.match(repo):
         raise PluginError(f"mkdocs.yml: {say('editor.bad_repo', value=repr(repo))}")
     if not _BRANCH.match(branch):

@@ -195,3 +195,8 @@ EDITOR_SIGN_IN_NO_ACCESS = ("GitHub-kontoen din har ikke skrivetilgang til netts
                             "drifter nettstedet, om å gi deg tilgang (Write), og prøv igjen.")
 EDITOR_SIGN_IN_FAILED = "Vi fikk ikke kontakt med GitHub. Prøv igjen om litt."
 EDITOR_SIGN_IN_PROVIDER = "Editoren kan bare logge inn med GitHub."
+LOG_EDITOR_SIGNED_IN = "editor: innlogging godkjent, nøkkelen er gitt til editoren"
+LOG_EDITOR_NO_TOKEN = "editor: GitHub ga ingen nøkkel for koden (%s)"
+LOG_EDITOR_NO_PUSH = "editor: innlogging avvist, kontoen har ikke skrivetilgang til repositoriet"
+LOG_EDITOR_GITHUB_STATUS = "editor: GitHub svarte %s"
+LOG_EDITOR_GITHUB_DOWN = "editor: fikk ikke kontakt med GitHub, eller svaret var ikke JSON"

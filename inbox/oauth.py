@@ -106,7 +106,7 @@ async def callback(request: Request) -> Response:
     except SignInError as error:
         response = _answer(inbox, error=str(error), status=400)
     else:
-        log.info("editor sign-in: token handed to the editor")
+        log.info(messages.LOG_EDITOR_SIGNED_IN)
         response = _answer(inbox, token=token)
     response.delete_cookie(STATE_COOKIE, path="/oauth/github", secure=inbox.settings.secure_cookies,
                            httponly=True, samesite="lax")
@@ -136,7 +136,7 @@ def _exchange(inbox: Inbox, code: str) -> str:
                                           data=body, headers={"Accept": "application/json"}))
     token = answer.get("access_token")
     if not isinstance(token, str) or not token:
-        log.warning("editor sign-in: GitHub gave no token (%s)", str(answer.get("error", "no error code"))[:40])
+        log.warning(messages.LOG_EDITOR_NO_TOKEN, str(answer.get("error", "ingen feilkode"))[:40])
         raise SignInError(messages.EDITOR_SIGN_IN_DENIED)
     return token
 
@@ -151,7 +151,7 @@ def _check_push(inbox: Inbox, token: str) -> None:
     answer = _call(request)
     permissions = answer.get("permissions")
     if not isinstance(permissions, dict) or permissions.get("push") is not True:
-        log.info("editor sign-in refused: the account may not push to the repository")
+        log.info(messages.LOG_EDITOR_NO_PUSH)
         raise SignInError(messages.EDITOR_SIGN_IN_NO_ACCESS)
 
 
@@ -160,11 +160,11 @@ def _call(request: urllib.request.Request) -> dict[str, Any]:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             answer = json.loads(response.read(256 * 1024))
     except urllib.error.HTTPError as error:
-        log.warning("editor sign-in: GitHub answered %s", error.code)
+        log.warning(messages.LOG_EDITOR_GITHUB_STATUS, error.code)
         raise SignInError(messages.EDITOR_SIGN_IN_NO_ACCESS if error.code in (401, 403, 404)
                           else messages.EDITOR_SIGN_IN_FAILED) from None
     except (OSError, ValueError):
-        log.warning("editor sign-in: GitHub could not be reached or gave no JSON")
+        log.warning(messages.LOG_EDITOR_GITHUB_DOWN)
         raise SignInError(messages.EDITOR_SIGN_IN_FAILED) from None
     return answer if isinstance(answer, dict) else {}
 
