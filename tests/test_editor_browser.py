@@ -113,9 +113,13 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
             server.wait(timeout=20)
 
 
-def _open(context, editor: Editor):
+def _open(context, editor: Editor, refused: list[str] | None = None):
+    """The editor, signed in; what its Content-Security-Policy refused goes into *refused*."""
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # «Er du sikker på at du vil publisere?»
+    if refused is not None:
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
     page.goto(editor.url + "admin/")
     page.get_by_role("button", name="Logg inn").click()  # the local backend: no account, no password
     page.get_by_text("Artikler", exact=True).first.wait_for()
@@ -164,7 +168,8 @@ def test_an_article_written_in_the_editor_is_saved_with_our_slug_and_builds(brow
                                                                             tmp_path: Path) -> None:
     context = browser.new_context(locale="nb-NO", viewport={"width": 1400, "height": 1000})
     outside = refuse_other_hosts(context)
-    page = _open(context, editor)
+    refused: list[str] = []
+    page = _open(context, editor, refused)
     page.goto(editor.url + "admin/#/collections/artikler/new")
     page.get_by_label("Tittel", exact=True).fill(TITLE)
     page.get_by_label("Ingress").fill(DESCRIPTION)
@@ -223,6 +228,11 @@ def test_an_article_written_in_the_editor_is_saved_with_our_slug_and_builds(brow
     assert build.returncode == 0, build.output
     assert build.html(f"artikler/{PINNED}/index.html").css_first("h1").text() == "Et helt annet navn"
     assert outside == []
+    # The editor ran under its own policy (the <meta> in admin/index.html), which refused nothing it
+    # needed: the one refusal is the preview server's live-reload script, injected inline by mkdocs serve.
+    served = urllib.request.urlopen(editor.url + "admin/").read().decode()
+    assert len(re.findall(r"<script>", served)) == 1 and "livereload" in served
+    assert refused and all(text.startswith("Executing inline script violates") for text in refused), refused
     context.close()
 
 
@@ -235,8 +245,11 @@ def test_editing_an_existing_article_keeps_what_the_editor_does_not_show(browser
     # The body edited in the rich-text mode (the default): a sentence added at its end.
     body = page.locator("[data-slate-editor]").last
     body.get_by_text("Teksten etter utdraget.").click()
+    page.wait_for_timeout(300)  # Slate sets its selection after the click's events
     page.keyboard.press("End")
+    page.wait_for_timeout(300)
     page.keyboard.type(" Et tillegg.")
+    body.get_by_text("Teksten etter utdraget. Et tillegg.").wait_for()
     _publish(page)
     text = _wait_for_file(editor.posts / f"{EXISTING}.md", "Den nye ingressen.")
     before = frontmatter.read("a.md", EXISTING_TEXT.encode())
