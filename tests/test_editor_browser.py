@@ -19,10 +19,25 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hub import frontmatter, slug
-from support import REPO, free_port, refuse_other_hosts, run_mkdocs, serving
+from support import (
+    GITHUB_CLIENT_ID,
+    GITHUB_CLIENT_SECRET,
+    GITHUB_REPO,
+    GITHUB_TOKEN,
+    REPO,
+    FakeGitHub,
+    fake_github,
+    free_port,
+    inbox_server,
+    refuse_other_hosts,
+    run_mkdocs,
+    serve_folder,
+    serving,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -293,3 +308,56 @@ def test_axe_on_the_editor(browser, editor: Editor) -> None:
              "label-content-name-mismatch", "nested-interactive"}
     assert {rule for rules in found.values() for rule, _, _ in rules} <= known, found
     context.close()
+
+
+def test_signing_in_with_github_hands_the_token_to_the_editor_only(browser, tmp_path: Path) -> None:
+    """The published set-up: the built site, the inbox as a real process, and a fake GitHub on loopback.
+
+    Decap's popup goes to the inbox, on to the fake GitHub's sign-in and back; the inbox exchanges the
+    code, checks write access and hands the token over by postMessage. The editor's calls to
+    api.github.com are answered inside the browser (nothing leaves the machine), so the test can see
+    that they carry the token.
+    """
+    root = tmp_path / "repo"
+    root.mkdir()
+    _copy_repository(root)
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    with fake_github() as github, serve_folder(site_dir) as site_url:
+        env = {"INBOX_GITHUB_CLIENT_ID": GITHUB_CLIENT_ID, "INBOX_GITHUB_CLIENT_SECRET": GITHUB_CLIENT_SECRET,
+               "INBOX_GITHUB_REPO": GITHUB_REPO, "INBOX_GITHUB_URL": github, "INBOX_GITHUB_API_URL": github}
+        with inbox_server(f"sqlite:///{tmp_path / 'inbox.sqlite3'}", site_url, tmp_path / "data", env=env) \
+                as (inbox_url, _, log):
+            # No decap-server answers on the local port, so Decap uses its GitHub backend, as published.
+            build = run_mkdocs(root / "mkdocs.yml", site_dir, env={
+                "HUB_EDITOR": "on", "HUB_INBOX_URL": inbox_url, "HUB_SITE_URL": site_url,
+                "HUB_EDITOR_REPO": GITHUB_REPO, "HUB_EDITOR_LOCAL_PORT": str(free_port()),
+                "HUB_DECAP_DIR": str(DECAP / "decap-cms/dist")})
+            assert build.returncode == 0, build.output
+            context = browser.new_context(locale="nb-NO")
+            outside = refuse_other_hosts(context)
+            api: list[tuple[str, str]] = []
+
+            def github_api(route, request) -> None:
+                api.append((urlsplit(request.url).path, request.headers.get("authorization", "")))
+                path = urlsplit(request.url).path
+                answers = {"/user": {"login": "kari", "name": "Kari Nordmann", "avatar_url": ""},
+                           f"/repos/{GITHUB_REPO}": {"full_name": GITHUB_REPO, "permissions": {"push": True}}}
+                route.fulfill(status=200 if path in answers else 404, content_type="application/json",
+                              body=json.dumps(answers.get(path, {"message": "Not Found"})))
+
+            context.route("https://api.github.com/**", github_api)  # matched before refuse_other_hosts' route
+            page = context.new_page()
+            page.goto(site_url + "admin/")
+            with context.expect_page() as popup:
+                page.get_by_role("button", name="Logg på med GitHub").click()
+            popup.value.wait_for_event("close", timeout=30_000)  # Decap closes it when the token has come
+            deadline = time.monotonic() + 30
+            while not any(path == "/user" for path, _ in api) and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
+            context.close()
+            inbox_log = log.read_text(encoding="utf-8")
+    assert ("/user", f"token {GITHUB_TOKEN}") in api
+    assert [seen["path"] for seen in FakeGitHub.seen] == ["/login/oauth/access_token", f"/repos/{GITHUB_REPO}"]
+    assert outside == []
+    assert GITHUB_TOKEN not in inbox_log and GITHUB_CLIENT_SECRET not in inbox_log

@@ -8,74 +8,31 @@ and nowhere else, the state checked, and the handshake addressed to the site.
 from __future__ import annotations
 
 import contextlib
-import http.server
 import json
 import re
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from starlette.testclient import TestClient
-from support import INBOX, SITE_ORIGIN, settings
+from support import GITHUB_CLIENT_ID as CLIENT_ID
+from support import GITHUB_CLIENT_SECRET as CLIENT_SECRET
+from support import GITHUB_CODE as CODE
+from support import GITHUB_REPO as REPO
+from support import GITHUB_TOKEN as TOKEN
+from support import INBOX, SITE_ORIGIN, FakeGitHub, fake_github, settings
 
 from inbox import oauth
 from inbox.app import create_app
 
 pytestmark = pytest.mark.slow  # a fake GitHub server on loopback
 
-CLIENT_ID = "Iv1.test-client-id"
-CLIENT_SECRET = "test-client-secret-5f3c9a0d"
-REPO = "arcticsales/innholdshub"
-CODE = "good-code"
-TOKEN = "gho_test-token"
-
-
-class FakeGitHub(http.server.BaseHTTPRequestHandler):
-    """GitHub's token endpoint and ``GET /repos/{repo}``; ``push`` says whether the account may write."""
-
-    seen: ClassVar[list[dict]] = []
-    push: ClassVar[bool] = True
-
-    def do_POST(self) -> None:
-        body = urllib.parse.parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
-        type(self).seen.append({"path": self.path, "body": body})
-        good = (self.path == "/login/oauth/access_token" and body.get("client_secret") == [CLIENT_SECRET]
-                and body.get("code") == [CODE] and body.get("client_id") == [CLIENT_ID])
-        self._json({"access_token": TOKEN, "token_type": "bearer", "scope": "repo"} if good
-                   else {"error": "bad_verification_code"})
-
-    def do_GET(self) -> None:
-        type(self).seen.append({"path": self.path, "authorization": self.headers.get("authorization")})
-        if self.path == f"/repos/{REPO}" and self.headers.get("authorization") == f"Bearer {TOKEN}":
-            self._json({"full_name": REPO, "permissions": {"admin": False, "push": type(self).push, "pull": True}})
-        else:
-            self._json({"message": "Not Found"}, 404)
-
-    def _json(self, value: dict, status: int = 200) -> None:
-        data = json.dumps(value).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def github() -> Iterator[str]:
-    FakeGitHub.seen, FakeGitHub.push = [], True
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with fake_github() as url:
+        yield url
 
 
 @contextlib.contextmanager
