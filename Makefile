@@ -25,6 +25,9 @@ APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Time
 AXE        := .cache/axe/node_modules/axe-core/axe.min.js
 VNU        := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
+# The web editor at /admin/ (issue 17): Decap CMS and its local backend, pinned (README, «Editoren»).
+DECAP        := .cache/decap/node_modules/decap-cms/dist/decap-cms.js
+DECAP_SERVER := .cache/decap/node_modules/.bin/decap-server
 
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -41,23 +44,32 @@ SERVE_OPTIONS = $(shell PYTHONPATH=hooks $(BIN)/python -m hub.site --root . --se
 # mkdocs.yml is read first, so a mistake in it is one Norwegian line naming the line (hub/site.py).
 SITE_CHECK = PYTHONPATH=hooks $(BIN)/python -m hub.site --root .
 
-serve: $(VENV)/.runtime
+# The web editor's local backend (decap-server, npm) runs on 127.0.0.1:8081 beside them and
+# writes into this checkout; staff open http://127.0.0.1:8000/admin/. It stops with the preview.
+serve: $(VENV)/.runtime $(DECAP)
 	@$(SITE_CHECK)
-	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
+	@$(BIN)/python -m inbox & inbox=$$!; \
+	BIND_HOST=127.0.0.1 PORT=8081 MODE=fs ORIGIN=http://127.0.0.1:8000 GIT_REPO_DIRECTORY=$(CURDIR) \
+	  LOG_LEVEL=warn $(DECAP_SERVER) & editor=$$!; \
+	trap 'kill $$inbox $$editor 2>/dev/null' EXIT INT TERM; \
+	echo "Editoren: http://127.0.0.1:8000/admin/"; \
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload $(SERVE_OPTIONS)
 
 # The published build: HUB_INBOX_URL must name the deployed inbox, or it stops.
-build: $(VENV)/.runtime
+build: $(VENV)/.runtime $(DECAP)
 	@$(SITE_CHECK)
 	$(BIN)/mkdocs build --strict --clean
 
 # The same strict build, made for this machine (site_url and the inbox on
 # 127.0.0.1), served from site/ on http://127.0.0.1:8000/ beside the inbox.
-preview-build: $(VENV)/.runtime
+preview-build: $(VENV)/.runtime $(DECAP)
 	@$(SITE_CHECK)
 	HUB_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs build --strict --clean
-	@$(BIN)/python -m inbox & inbox=$$!; trap 'kill $$inbox 2>/dev/null' EXIT INT TERM; \
-	echo "Det bygde nettstedet: http://127.0.0.1:8000/ (Ctrl+C stopper)"; \
+	@$(BIN)/python -m inbox & inbox=$$!; \
+	BIND_HOST=127.0.0.1 PORT=8081 MODE=fs ORIGIN=http://127.0.0.1:8000 GIT_REPO_DIRECTORY=$(CURDIR) \
+	  LOG_LEVEL=warn $(DECAP_SERVER) & editor=$$!; \
+	trap 'kill $$inbox $$editor 2>/dev/null' EXIT INT TERM; \
+	echo "Det bygde nettstedet: http://127.0.0.1:8000/, editoren: http://127.0.0.1:8000/admin/ (Ctrl+C stopper)"; \
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory site 8000
 
 new: $(VENV)/.runtime
@@ -89,7 +101,7 @@ bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 
 # The inbox's tests run against SQLite and against PostgreSQL (.ci/postgres
 # installs and starts Debian's server and a role for the tests).
-test: $(VENV)/.test chromium postgres $(AXE) $(VNU) java
+test: $(VENV)/.test chromium postgres $(AXE) $(VNU) $(DECAP) java
 	AXE_PATH=$(abspath $(AXE)) VNU_JAR=$(abspath $(VNU)) INBOX_REQUIRE_POSTGRES=1 \
 	INBOX_TEST_POSTGRES=$${INBOX_TEST_POSTGRES:-postgresql+psycopg://inbox_test:inbox_test@127.0.0.1:5432/postgres} \
 	$(BIN)/python -m pytest
@@ -112,6 +124,14 @@ $(VNU):
 	  if [ "$$(uname)" = Darwin ]; then brew install node; \
 	  else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi
 	npm install --no-audit --no-fund --silent --ignore-scripts --prefix .cache/vnu vnu-jar@26.9.27
+
+# Decap CMS (the editor at /admin/, copied into the site by hooks/admin.py) and decap-server
+# (its local backend for `make serve`), from the npm registry at pinned versions; nothing from a CDN.
+$(DECAP):
+	@command -v npm >/dev/null 2>&1 || \
+	  if [ "$$(uname)" = Darwin ]; then brew install node; \
+	  else $(APT) update -qq && $(APT) install -y -qq npm; fi
+	npm install --no-audit --no-fund --silent --prefix .cache/decap decap-cms@3.16.3 decap-server@3.11.3
 
 java:
 	@command -v java >/dev/null 2>&1 || \

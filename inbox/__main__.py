@@ -123,6 +123,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
         allowed_hosts=tuple(host.lower() for host in _split(args.allowed_hosts)),
         idle_minutes=args.idle_minutes,
         read_timeout=args.read_timeout,
+        # The web editor's sign-in (issue 17): from the environment only, so the secret is in no command line.
+        github_client_id=_env("INBOX_GITHUB_CLIENT_ID"),
+        github_client_secret=_env("INBOX_GITHUB_CLIENT_SECRET"),
+        github_repo=_env("INBOX_GITHUB_REPO"),
+        github_url=_env("INBOX_GITHUB_URL", "https://github.com"),
+        github_api_url=_env("INBOX_GITHUB_API_URL", "https://api.github.com"),
     )
 
 

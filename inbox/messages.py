@@ -178,3 +178,25 @@ START_HASH_INVALID = ("INBOX_STAFF_PASSWORD_HASH er ikke en hash fra `python -m 
 START_HASH_MISSING = ("INBOX_STAFF_PASSWORD_HASH er ikke satt. Lag en med `python -m inbox --hash-password`; "
                       "uten den starter innboksen bare på 127.0.0.1 (lokal forhåndsvisning).")
 START_PROXIES = "--forwarded-allow-ips / INBOX_FORWARDED_ALLOW_IPS: {error}"
+
+
+# --- the web editor's sign-in (issue 17, inbox/oauth.py) -----------------------------------------
+
+EDITOR_NOT_CONFIGURED = Notice(
+    "Innlogging til editoren er ikke satt opp",
+    "Innboksen har ingen GitHub OAuth-app ennå. Den som drifter nettstedet, setter INBOX_GITHUB_CLIENT_ID, "
+    "INBOX_GITHUB_CLIENT_SECRET og INBOX_GITHUB_REPO (se README).", "site")
+EDITOR_SIGN_IN_TITLE = "Innlogging til editoren"
+EDITOR_SIGN_IN_DONE = "Du er logget inn. Dette vinduet lukkes av seg selv; gå tilbake til editoren."
+EDITOR_SIGN_IN_STATE = ("Innloggingen kunne ikke bekreftes (den er for gammel, eller startet i en annen "
+                        "nettleser). Lukk vinduet og trykk «Logg inn med GitHub» på nytt.")
+EDITOR_SIGN_IN_DENIED = "Innloggingen hos GitHub ble avbrutt eller avvist. Lukk vinduet og prøv igjen."
+EDITOR_SIGN_IN_NO_ACCESS = ("GitHub-kontoen din har ikke skrivetilgang til nettstedets repository. Be den som "
+                            "drifter nettstedet, om å gi deg tilgang (Write), og prøv igjen.")
+EDITOR_SIGN_IN_FAILED = "Vi fikk ikke kontakt med GitHub. Prøv igjen om litt."
+EDITOR_SIGN_IN_PROVIDER = "Editoren kan bare logge inn med GitHub."
+LOG_EDITOR_SIGNED_IN = "editor: innlogging godkjent, nøkkelen er gitt til editoren"
+LOG_EDITOR_NO_TOKEN = "editor: GitHub ga ingen nøkkel for koden (%s)"
+LOG_EDITOR_NO_PUSH = "editor: innlogging avvist, kontoen har ikke skrivetilgang til repositoriet"
+LOG_EDITOR_GITHUB_STATUS = "editor: GitHub svarte %s"
+LOG_EDITOR_GITHUB_DOWN = "editor: fikk ikke kontakt med GitHub, eller svaret var ikke JSON"

@@ -41,6 +41,13 @@ class Settings:
     session_hours: int = 8            # a staff login lasts at most this long
     idle_minutes: int = 30            # … and ends after this long without a request
     read_timeout: float = 10.0        # seconds a request body may take to arrive; slower gets 408
+    # The web editor's sign-in (issue 17, inbox/oauth.py): a GitHub OAuth app. Without a client id,
+    # secret and repository the two /oauth/github/ routes answer 404.
+    github_client_id: str = ""        # the OAuth app's client id (INBOX_GITHUB_CLIENT_ID)
+    github_client_secret: str = ""    # its secret (INBOX_GITHUB_CLIENT_SECRET); sent to GitHub only, never a browser
+    github_repo: str = ""             # owner/name the editor writes to; only accounts that may push get a token
+    github_url: str = "https://github.com"          # sign-in and code exchange (tests: a fake on loopback)
+    github_api_url: str = "https://api.github.com"  # where write access is checked (tests: a fake on loopback)
 
     @property
     def site_origin(self) -> str:

@@ -14,6 +14,7 @@ import datetime
 import functools
 import http.server
 import io
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -57,7 +59,9 @@ if TYPE_CHECKING:
 # Sites are built as the published one is: forms point at the deployed inbox (HUB_INBOX_URL).
 DEPLOYED_INBOX = "https://innboks.arcticsales.no"
 MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1",
-              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-"), "HUB_INBOX_URL": DEPLOYED_INBOX}
+              "HUB_CACHE_DIR": tempfile.mkdtemp(prefix="hub-test-cache-"), "HUB_INBOX_URL": DEPLOYED_INBOX,
+              # The web editor (admin/, 6 MB of Decap CMS) only where a test asks for it: tests/test_editor*.py.
+              "HUB_EDITOR": "off"}
 
 
 class ConfigLoader(yaml.SafeLoader):
@@ -577,3 +581,70 @@ def refuse_other_hosts(context: Any) -> list[str]:
 
     context.route("**/*", route)
     return outside
+
+
+# -----------------------------------------------------------------------------
+# A fake GitHub for the web editor's sign-in (tests/test_editor_oauth.py, tests/test_editor_browser.py)
+# -----------------------------------------------------------------------------
+
+GITHUB_CLIENT_ID = "Iv1.test-client-id"
+GITHUB_CLIENT_SECRET = "test-client-secret-5f3c9a0d"
+GITHUB_REPO = "arcticsales/innholdshub"
+GITHUB_CODE = "good-code"
+GITHUB_TOKEN = "gho_test-token"
+
+
+class FakeGitHub(http.server.BaseHTTPRequestHandler):
+    """GitHub's token endpoint and ``GET /repos/{repo}``; ``push`` says whether the account may write."""
+
+    seen: ClassVar[list[dict]] = []
+    push: ClassVar[bool] = True
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = urllib.parse.parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+        type(self).seen.append({"path": self.path, "body": body})
+        good = (self.path == "/login/oauth/access_token" and body.get("client_secret") == [GITHUB_CLIENT_SECRET]
+                and body.get("code") == [GITHUB_CODE] and body.get("client_id") == [GITHUB_CLIENT_ID])
+        self._json({"access_token": GITHUB_TOKEN, "token_type": "bearer", "scope": "repo"} if good
+                   else {"error": "bad_verification_code"})
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("/login/oauth/authorize?"):  # the person signs in and allows the app
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            back = asked["redirect_uri"][0] + "?" + urllib.parse.urlencode({"code": GITHUB_CODE,
+                                                                            "state": asked["state"][0]})
+            self.send_response(302)
+            self.send_header("location", back)
+            self.end_headers()
+            return
+        type(self).seen.append({"path": self.path, "authorization": self.headers.get("authorization")})
+        if self.path == f"/repos/{GITHUB_REPO}" and self.headers.get("authorization") == f"Bearer {GITHUB_TOKEN}":
+            self._json({"full_name": GITHUB_REPO, "permissions": {"admin": False, "push": type(self).push,
+                                                                   "pull": True}})
+        else:
+            self._json({"message": "Not Found"}, 404)
+
+    def _json(self, value: dict, status: int = 200) -> None:
+        data = json.dumps(value).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def fake_github() -> Iterator[str]:
+    """The fake on a loopback port, with a fresh record; always stopped."""
+    FakeGitHub.seen, FakeGitHub.push = [], True
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -89,3 +89,30 @@ def nginx_snippet(csp: str) -> str:
              f'add_header Content-Security-Policy "{csp}" always;',
              *(f'add_header {name} "{value}" always;' for name, value in STATIC_HEADERS)]
     return "\n".join(lines) + "\n"
+
+
+# -----------------------------------------------------------------------------
+# The web editor at /admin/ (hooks/admin.py): its own policy, from hub/editor.py
+# -----------------------------------------------------------------------------
+
+# The editor signs in through a popup on the inbox, which must be able to answer its opener:
+# `same-origin` would cut the popup off (window.opener is null), `same-origin-allow-popups` does not.
+ADMIN_OPENER_POLICY = "same-origin-allow-popups"
+
+
+def _admin_headers(policy: str) -> list[tuple[str, str]]:
+    static = [(name, ADMIN_OPENER_POLICY if name == "Cross-Origin-Opener-Policy" else value)
+              for name, value in STATIC_HEADERS]
+    return [("Content-Security-Policy", policy), *static, ("X-Robots-Tag", "noindex")]
+
+
+def admin_headers_block(path: str, policy: str) -> str:
+    """The ``_headers`` rule for the editor; after ``/*``, so its values replace the site's for this path."""
+    return "\n".join([f"{path}*", *(f"  {name}: {value}" for name, value in _admin_headers(policy))]) + "\n"
+
+
+def admin_nginx_block(path: str, policy: str) -> str:
+    """An nginx ``location`` for the editor: add_header there replaces the server block's, so all are repeated."""
+    lines = [f"location ^~ {path} {{", *(f'    add_header {name} "{value}" always;'
+                                         for name, value in _admin_headers(policy)), "}"]
+    return "\n".join(lines) + "\n"

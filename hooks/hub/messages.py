@@ -134,6 +134,13 @@ TEXTS: dict[str, str] = {
     "new.refused": "Ikke laget: {reason}",
     # `make schema`
     "schema.written": "Skrev {path}",
+    # The web editor at /admin/ (hooks/admin.py, issue 17)
+    "editor.no_bundle": "Decap CMS mangler i {folder}; kjør make serve eller make build, som installerer den "
+                        "(npm, fast versjon), eller sett HUB_EDITOR=off for å bygge uten editoren",
+    "editor.no_repo": "extra.editor.repo er tom; sett HUB_EDITOR_REPO=eier/navn (GitHub-repositoriet editoren "
+                      "skriver til), eller HUB_EDITOR=off for å bygge uten editoren",
+    "editor.bad_repo": "extra.editor.repo: {value} er ikke eier/navn på et GitHub-repository",
+    "editor.bad_branch": "extra.editor.branch: {value} er ikke et gyldig navn på en gren",
     # Any command
     "error": "feil: {message}",
 }
