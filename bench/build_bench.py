@@ -45,7 +45,7 @@ sys.path[:0] = [str(BENCH), str(REPO / "tests")]
 import corpus  # noqa: E402
 from support import free_port  # noqa: E402
 
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HUB_EDITOR_REPO": "arcticsales/innholdshub"}
 
 
 def write_site(root: Path, count: int, hub: bool) -> Path:

@@ -93,6 +93,9 @@ class Store:
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last writes only costs time
+        # Each entry is read once a build: SQLite's page cache (2 MB a connection by default) would only
+        # hold pages nobody asks for again, and a build has one connection per cache.
+        self._db.execute("PRAGMA cache_size=-128")
         self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._used: set[str] = set()
         self._pending: list[tuple[str, str]] = []

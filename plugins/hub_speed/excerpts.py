@@ -15,6 +15,10 @@ every listing that shows it, then cuts the HTML at ``<!-- more -->``.
   the postprocessors on a copy of the tree (:func:`convert_for_listing`, which
   follows Markdown 3.11's ``Markdown.convert``, pinned in :data:`.pins.MARKDOWN_CONVERT`).
 * Each excerpt on each listing is kept in the persistent cache, like a page.
+* Material makes a Markdown parser for every post's excerpt when the post is
+  read (``Excerpt.__init__``, :150, pinned in :data:`.pins.EXCERPT_INIT`): a
+  few milliseconds and some 50 KB each. Here it is made when an excerpt is
+  first converted, so a build whose excerpts all come from the cache makes none.
 """
 
 from __future__ import annotations
@@ -23,13 +27,20 @@ import copy
 import re
 from typing import Any
 
+
+
+from markdown import Markdown
+from material.plugins.blog import structure
 from material.plugins.blog.structure import Excerpt
+from material.plugins.blog.structure.markdown import ExcerptTreeprocessor
+from mkdocs.structure.pages import _RelativePathTreeprocessor
 from mkdocs.structure.toc import get_toc
 
 from . import logs, pages
 from .cache import Recorder
 
 ORIGINAL = Excerpt.render
+ORIGINAL_INIT = Excerpt.__init__
 
 # Lines in the rest of a post that change how the excerpt renders.
 DEFINITION = re.compile(r"^ {0,3}(\[[^\]^][^\]]*\]:\s*\S|\*\[[^\]]+\]:)")
@@ -39,6 +50,36 @@ LISTING_PROCESSORS = ("excerpt", "relpath")
 
 # This build's parsed excerpts, by the excerpt's Markdown instance: (source, tree before the link processors).
 parsed: dict[int, tuple[str, Any]] = {}
+
+
+def init(self: Excerpt, post: Any, config: Any, files: Any) -> None:
+    """Material 9.8.2's Excerpt.__init__, line for line, but the Markdown parser is left to :func:`parser`."""
+    self.file = copy.copy(post.file)
+    self.post = post
+    self._set_canonical_url(config.site_url)
+    self.config = post.config
+    self.meta = post.meta
+    self.authors = []
+    self.categories = []
+    self.more = None
+    self._hub_speed_setup = (config, files)
+
+
+def parser(self: Excerpt) -> Any:
+    """The excerpt's Markdown parser, made on first use exactly as Material's __init__ makes it."""
+    md = self.__dict__.get("_hub_speed_md")
+    if md is None:
+        config, files = self._hub_speed_setup
+        config = structure._patch(config)
+        md = Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+        md.treeprocessors.register(ExcerptTreeprocessor(self.post), "excerpt", 0)
+        md.treeprocessors.register(_RelativePathTreeprocessor(self.file, files, config), "relpath", 1)
+        self.__dict__["_hub_speed_md"] = md
+    return md
+
+
+def _set_parser(self: Excerpt, md: Any) -> None:
+    self.__dict__["_hub_speed_md"] = md
 
 
 def render(self: Excerpt, page: Any, separator: str) -> None:
@@ -117,8 +158,8 @@ def cached_render(self: Excerpt, page: Any, separator: str) -> None:
     post = self.post
     key = pages.key("excerpt", post.markdown, post.title, str(bool(post._title_from_render)), post.url, page.url,
                     separator, self.file.src_uri, str(self.file.inclusion))
-    relpath = self.md.treeprocessors["relpath"]
-    files = relpath.files
+    files = self._hub_speed_setup[1] if "_hub_speed_setup" in self.__dict__ else self.md.treeprocessors[
+        "relpath"].files
     hit = cache.get(key, lambda path: pages.describe(files.get_file_from_path(path)))
     if hit is not None:
         self.markdown = post.markdown if post._title_from_render else f"# {post.title}\n\n{post.markdown}"
@@ -127,6 +168,7 @@ def cached_render(self: Excerpt, page: Any, separator: str) -> None:
             self.more = hit["more"]
         logs.replay(hit["logs"])
         return None
+    relpath = self.md.treeprocessors["relpath"]
     recorder = relpath.files = Recorder(files, pages.describe)
     more_before, self.more = self.more, None
     try:
@@ -152,8 +194,13 @@ def install(whole_excerpts: bool) -> None:
     """Excerpts from the text before the separator, unless listings copy their headings (*whole_excerpts*)."""
     parsed.clear()
     Excerpt.render = ORIGINAL if whole_excerpts else render
+    Excerpt.__init__ = init
+    Excerpt.md = property(parser, _set_parser)
 
 
 def uninstall() -> None:
     parsed.clear()
     Excerpt.render = ORIGINAL
+    Excerpt.__init__ = ORIGINAL_INIT
+    if isinstance(Excerpt.__dict__.get("md"), property):
+        del Excerpt.md

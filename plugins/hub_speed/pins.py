@@ -57,6 +57,10 @@ EXCERPT = Patch(
     "excerpts", "material/plugins/blog/structure/__init__.py:205 Excerpt.render",
     "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a",
     "Material renders an excerpt from the text before the separator itself, and once per build")
+EXCERPT_INIT = Patch(
+    "excerpts", "material/plugins/blog/structure/__init__.py:156 Excerpt.__init__",
+    "32c96fb86b8a80c8b219fae1cf2c1627b3b5ad5bdd65b555e4f0286e4c393854",
+    "Material makes an excerpt's Markdown parser when the excerpt is first rendered")
 MARKDOWN_CONVERT = Patch(
     "excerpts", "markdown/core.py:322 Markdown.convert",
     "e70d19e814646ee89dbf1981762f37c8f65e32fd75f9aee829751865835b6e4b",
@@ -108,7 +112,7 @@ SEARCH_PARSER = Patch(
     "3227e18afa8a20e15210cd0e298b6edee838f72f05024bd5d191dae87f57fa2b",
     "the parser's output is no longer a function of the page's HTML alone (then the cache must go)")
 
-PATCHES = (EXCERPT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP, SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM)
+PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP, SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM)
 
 
 def check(names: set[str] | None = None) -> dict[str, list[Patch]]:
