@@ -151,13 +151,7 @@ def _blog_settings(config: dict[str, Any], path: Path) -> Mapping[str, Any]:
     found, settings = _plugin(config, "blog")
     if not found:
         raise SiteError(f"{CONFIG_FILE}: plugins: blog mangler; artiklene bygges av Materials blog-plugin")
-    blog = BlogConfig()
-    blog.load_dict(settings)
-    errors, _ = blog.validate()
-    if errors:
-        key, error = errors[0]
-        raise SiteError(f"{where(path, f'plugins.blog.{key}')}: {messages.config_error(error)}")
-    return blog
+    return _validated(BlogConfig(), settings, path, "plugins.blog")
 
 
 def _preview_limit(config: dict[str, Any], path: Path) -> int:
@@ -166,13 +160,18 @@ def _preview_limit(config: dict[str, Any], path: Path) -> int:
         return 0
     from hub_speed.plugin import SpeedConfig  # the plugin's own schema: the two cannot disagree
 
-    speed = SpeedConfig()
-    speed.load_dict(settings)
-    errors, _ = speed.validate()
+    speed = _validated(SpeedConfig(), settings, path, "plugins.hub-speed")
+    return speed.preview_full_rebuild_limit if speed.preview_listings else 0
+
+
+def _validated(schema: Any, settings: Mapping[str, Any], path: Path, where_in: str) -> Any:
+    """A plugin's settings read by the plugin's own config class; its first error as one Norwegian line."""
+    schema.load_dict(settings)
+    errors, _ = schema.validate()
     if errors:
         key, error = errors[0]
-        raise SiteError(f"{where(path, f'plugins.hub-speed.{key}')}: {messages.config_error(error)}")
-    return speed.preview_full_rebuild_limit if speed.preview_listings else 0
+        raise SiteError(f"{where(path, f'{where_in}.{key}')}: {messages.config_error(error)}")
+    return schema
 
 
 def _meta_file(config: dict[str, Any]) -> str:
