@@ -54,6 +54,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _painter.close()
     # New cards are drawn in worker processes while the pages render (hooks/ is where they import hub from).
     _painter = cards.Painter(_cache_dir(config) / "cards", os.path.dirname(os.path.abspath(__file__)))
+    _painter.add_logo()
     if _own_epoch or "SOURCE_DATE_EPOCH" not in os.environ:
         newest = site.articles().newest_date(dt.datetime.now(dt.timezone.utc))
         if newest is not None:

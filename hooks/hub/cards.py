@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import site
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -159,24 +160,30 @@ class Painter:
         self.cache = cache
         self._import_path = import_path
         self._workers = workers or len(os.sched_getaffinity(0))
-        self._waiting: list[Card] = []
+        self._waiting: list[tuple[Callable[..., bool], tuple[object, ...]]] = []
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[bool]] = []
 
     def add(self, card: Card) -> None:
-        if (self.cache / f"{card.key()}.png").exists():
-            return
-        self._waiting.append(card)
+        if not (self.cache / f"{card.key()}.png").exists():
+            self._queue(draw, card, self.cache)
+
+    def add_logo(self) -> None:
+        if not (self.cache / LOGO_FILE).exists():
+            self._queue(draw_logo, self.cache)
+
+    def _queue(self, job: Callable[..., bool], *args: object) -> None:
+        self._waiting.append((job, args))
         if self._pool is None and len(self._waiting) >= self.MIN_BATCH and self._workers > 1:
             self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=site.addsitedir, initargs=(self._import_path,))
         if self._pool is not None:
-            self._futures += [self._pool.submit(draw, waiting, self.cache) for waiting in self._waiting]
+            self._futures += [self._pool.submit(job, *args) for job, args in self._waiting]
             self._waiting.clear()
 
     def wait(self) -> int:
         """Finish every card; returns how many were drawn."""
-        drawn = sum(draw(card, self.cache) for card in self._waiting)
+        drawn = sum(job(*args) for job, args in self._waiting)
         self._waiting.clear()
         try:
             drawn += sum(future.result() for future in self._futures)
@@ -215,5 +222,16 @@ def render_logo() -> bytes:
     return buffer.getvalue()
 
 
+LOGO_FILE = f"logo-{DESIGN_VERSION}.png"
+
+
+def draw_logo(cache: Path) -> bool:
+    """Draw the logo into *cache* if it is not there yet (for :class:`Painter`)."""
+    if (cache / LOGO_FILE).exists():
+        return False
+    filecache.store(cache / LOGO_FILE, render_logo())
+    return True
+
+
 def render_logo_cached(cache: Path, target: Path) -> None:
-    filecache.cached_file(cache / f"logo-{DESIGN_VERSION}.png", render_logo, target)
+    filecache.cached_file(cache / LOGO_FILE, render_logo, target)

@@ -87,9 +87,10 @@ class Recorder:
 class Store:
     """Text by key in one SQLite table: what :class:`MarkdownCache` and the template cache keep."""
 
-    def __init__(self, path: Path, table: str) -> None:
+    def __init__(self, path: Path, table: str, batch: int = 50) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._table = table
+        self._batch = batch
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last writes only costs time
@@ -107,7 +108,7 @@ class Store:
     def write(self, key: str, value: str) -> None:
         self._used.add(key)
         self._pending.append((key, value))
-        if len(self._pending) >= 200:  # written in batches: little memory, few transactions
+        if len(self._pending) >= self._batch:  # written in batches: little memory, few transactions
             self.flush()
 
     def used(self, key: str) -> None:

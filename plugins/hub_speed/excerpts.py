@@ -50,6 +50,17 @@ LISTING_PROCESSORS = ("excerpt", "relpath")
 
 # This build's parsed excerpts, by the excerpt's Markdown instance: (source, tree before the link processors).
 parsed: dict[int, tuple[str, Any]] = {}
+# How many listings will still show each post (by id): its parsed tree is dropped after the last one.
+# A wrong count costs a parse, never a wrong page.
+showings: dict[int, int] = {}
+
+
+def count_showings(views: list[Any]) -> None:
+    """Count, for every post, the listings (views) that show it; each shows it on one of its pages."""
+    showings.clear()
+    for view in views:
+        for post in view.posts:
+            showings[id(post)] = showings.get(id(post), 0) + 1
 
 
 def init(self: Excerpt, post: Any, config: Any, files: Any) -> None:
@@ -111,6 +122,10 @@ def render_once_parsed(self: Excerpt, page: Any, separator: str) -> None:
     if not self.post._title_from_render:
         self.markdown = "\n\n".join([f"# {self.post.title}", self.markdown])
     self.content = convert_for_listing(self.md, self.markdown)
+    left = showings.get(id(self.post), 0) - 1
+    showings[id(self.post)] = left
+    if left <= 0:
+        parsed.pop(id(self.md), None)  # shown on its last listing
     self.content, *more = self.content.split(separator, 1)
     if more:
         self.more = more[0]
@@ -193,6 +208,7 @@ def excerpts_in_toc(blog_config: Any) -> bool:
 def install(whole_excerpts: bool) -> None:
     """Excerpts from the text before the separator, unless listings copy their headings (*whole_excerpts*)."""
     parsed.clear()
+    showings.clear()
     Excerpt.render = ORIGINAL if whole_excerpts else render
     Excerpt.__init__ = init
     Excerpt.md = property(parser, _set_parser)
@@ -200,6 +216,7 @@ def install(whole_excerpts: bool) -> None:
 
 def uninstall() -> None:
     parsed.clear()
+    showings.clear()
     Excerpt.render = ORIGINAL
     Excerpt.__init__ = ORIGINAL_INIT
     if isinstance(Excerpt.__dict__.get("md"), property):

@@ -111,6 +111,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
     @event_priority(-55)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         blog = _blog(config)
+        if "excerpts" in self.active:
+            excerpts.count_showings(preview.views(blog.blog))
         if "post_lookup" in self.active:
             posts.install(blog)
         large = self.dirty and len(blog.blog.posts) > self.config.preview_full_rebuild_limit

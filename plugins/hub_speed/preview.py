@@ -16,17 +16,18 @@ import os
 from typing import Any
 
 
-def _views(view: Any) -> list[Any]:
+def views(view: Any) -> list[Any]:
+    """*view* and every listing under it."""
     found = [view]
     for child in view.views:
-        found += _views(child)
+        found += views(child)
     return found
 
 
 def keep_listings(blog: Any) -> int:
     """Mark every listing page already in the preview as unmodified; returns how many."""
     kept = 0
-    for view in _views(blog.blog):
+    for view in views(blog.blog):
         for page in view.pages or [view]:
             if os.path.isfile(page.file.abs_dest_path):
                 page.file.is_modified = lambda: False

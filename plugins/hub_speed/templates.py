@@ -52,7 +52,7 @@ class GeneratedSource:
     """The Python of each compiled template, by key, across builds."""
 
     def __init__(self, path: Path) -> None:
-        self.store = Store(path, "templates")
+        self.store = Store(path, "templates", batch=4)  # a template's Python is tens of kB: not kept waiting
         self.hits = self.misses = 0
         self.closed = False
 
