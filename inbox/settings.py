@@ -41,6 +41,9 @@ class Settings:
     session_hours: int = 8            # a staff login lasts at most this long
     idle_minutes: int = 30            # … and ends after this long without a request
     read_timeout: float = 10.0        # seconds a request body may take to arrive; slower gets 408
+    # --- booking with time slots (issue 20, inbox/booking.py) ---
+    availability_path: str = ""       # YAML/JSON with consultants' hours etc.; empty: requests without a time
+    busy_refresh_minutes: float = 5.0  # how often the consultants' busy calendars (ICS feeds) are read again
 
     @property
     def site_origin(self) -> str:

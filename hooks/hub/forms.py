@@ -142,6 +142,8 @@ BOOKING = Form(
               "opp møtet, som beskrevet i", "checkbox", required=True, value="ja",
               missing="Du må samtykke for at vi kan kontakte deg."),
     ),
+    # slot: the time the visitor picked on the site or the inbox's slot page (issue 20); empty: a request.
+    hidden=("slot", "article", "page", "form_token"),
 )
 
 NEWSLETTER = Form(
