@@ -793,8 +793,8 @@ class MeetingId(IntegerConvertor):
 register_url_convertor("meetingid", MeetingId())
 
 ROUTES = [
-    Route("/moter/ledige.json", slots_json, methods=["GET"], name="slots_json"),
-    Route("/moter/", slots_page, methods=["GET"], name="slots_page"),
+    Route(forms.SLOTS_JSON_PATH, slots_json, methods=["GET"], name="slots_json"),
+    Route(forms.SLOTS_PAGE_PATH, slots_page, methods=["GET"], name="slots_page"),
     Route("/moter/bestill", slot_form, methods=["GET"], name="slot_form"),
     Route("/moter/endre", manage_page, methods=["GET"], name="manage"),
     Route("/moter/avbestill", cancel, methods=["POST"], name="cancel"),
