@@ -354,3 +354,23 @@ def test_without_availability_the_booking_form_is_a_request_as_before(make_inbox
     assert client.get("/moter/ledige.json").json()["days"] == []
     assert client.post("/booking", data=BOOKING, headers=JSON).json()["message"].startswith(
         "Takk! Vi har mottatt forespørselen din")
+
+
+def test_the_database_constraint_holds_the_slot_even_past_the_free_check(inbox) -> None:
+    """No check-then-insert: store_booking itself answers «taken» when the row is there, and nothing of it stays."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    engine, moment = inbox.inbox.engine, dt.datetime.now(dt.timezone.utc)
+    start = moment.replace(second=0, microsecond=0) + dt.timedelta(days=2)
+    meeting = {"consultant": "kari", "start_at": start, "end_at": start + dt.timedelta(minutes=30), "sequence": 0,
+               "email": "a@fjord.no", "name": "A"}
+    mail = store.Mail("a@fjord.no", "x", about="a@fjord.no")
+    lead = {"email": "a@fjord.no", "name": "A"}
+    assert booking.store_booking(engine, "tok-constraint-1", lead, {**meeting, "uid": "u1", "nonce": "n1"}, moment,
+                                 mail, mail) == "booked"
+    assert booking.store_booking(engine, "tok-constraint-2", lead, {**meeting, "uid": "u2", "nonce": "n2"}, moment,
+                                 mail, mail) == "taken"
+    assert store.count_leads(engine) == 1 and len(rows(inbox)) == 1  # the loser's lead was rolled back too
+    with pytest.raises(IntegrityError), store._transaction(engine) as conn:
+        conn.execute(insert(store.bookings), {**meeting, "uid": "u3", "nonce": "n3", "created_at": moment})
