@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -70,6 +71,8 @@ DAYS_SHOWN = 10          # days with free times on one slot page (and in one JSO
 NEXT_SLOTS = 6           # free times offered when the chosen one was taken
 MAX_NOTE = 1000          # characters in the staff's note with a cancellation
 MAX_SETTINGS = 64 * 1024  # bytes of availability the staff page takes
+# The booking form for a chosen time: the site's own, its button saying what it does now.
+BOOK_FORM = dataclasses.replace(forms.BOOKING, submit=forms.SLOTS_TEXTS["book"])
 
 
 # -----------------------------------------------------------------------------
@@ -354,7 +357,7 @@ def _form_page(inbox: Inbox, rules: Availability, values: dict[str, str], errors
     offered = [{"slot": slot.key, "label": f"{slots.when_label(slot.start)}"
                 + (f" med {names.get(slot.consultant, '')}" if len(rules.consultants) > 1 else "")}
                for slot in choices or []]
-    return inbox.page("booking-form.html", status, form=forms.BOOKING, values=values, errors=errors,
+    return inbox.page("booking-form.html", status, form=BOOK_FORM, values=values, errors=errors,
                       when=slots.when_label(chosen.start) if chosen and not choices else "",
                       consultant=person.name if person and not choices else "", minutes=rules.meeting_minutes,
                       choices=offered, problem=problem, texts=messages.BOOKING_TEXTS)
