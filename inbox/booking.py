@@ -39,7 +39,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import yaml
 from hub import forms
@@ -257,15 +257,46 @@ def upcoming(engine: Engine, since: dt.datetime, limit: int = 500) -> list[dict[
 # -----------------------------------------------------------------------------
 
 
-async def free(inbox: Inbox, rules: Availability, moment: dt.datetime, **only: Any) -> list[Slot]:
-    """Free slots now: the rules, minus bookings and busy times; a consultant whose feed was never read has none."""
-    taken = await inbox.db(_taken, moment - dt.timedelta(days=1),
-                           moment + dt.timedelta(days=rules.horizon_days + 1))
+async def free(inbox: Inbox, rules: Availability, moment: dt.datetime, first_day: dt.date | None = None,
+               last_day: dt.date | None = None, consultant: str | None = None) -> list[Slot]:
+    """Free slots now: the rules, minus bookings and busy times; a consultant whose feed was never read has none.
+
+    Only the bookings of the days asked for are read (a day either side, for the buffer and the zone).
+    """
+    since = moment - dt.timedelta(days=1)
+    if first_day is not None:
+        since = max(since, dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(0), tzinfo=slots.UTC))
+    until = moment + dt.timedelta(days=rules.horizon_days + 1)
+    if last_day is not None:
+        until = min(until, dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time(0), tzinfo=slots.UTC))
+    taken = await inbox.db(_taken, since, until)
     known = state(inbox)
     usable = tuple(person for person in rules.consultants
                    if not person.busy_url or known.read.get(person.id) == person.busy_url)
     rules = Availability(rules.meeting_minutes, rules.buffer_minutes, rules.notice_hours, rules.horizon_days, usable)
-    return await run_in_threadpool(functools.partial(slots.free_slots, rules, moment, taken, known.busy, **only))
+    return await run_in_threadpool(functools.partial(slots.free_slots, rules, moment, taken, known.busy,
+                                                     consultant=consultant, first_day=first_day, last_day=last_day))
+
+
+CHUNK_DAYS = 7  # days computed at a time while a page looks for its first days with free times
+
+
+async def free_from(inbox: Inbox, rules: Availability, moment: dt.datetime, first_day: dt.date | None,
+                    enough: Callable[[list[Slot]], bool], consultant: str | None = None) -> list[Slot]:
+    """Free slots from *first_day* (today by default), a week at a time, until *enough* says so or the horizon ends."""
+    day = max(first_day or moment.astimezone(slots.OSLO).date(), moment.astimezone(slots.OSLO).date())
+    last = (moment + dt.timedelta(days=rules.horizon_days)).astimezone(slots.OSLO).date()
+    found: list[Slot] = []
+    while day <= last and not enough(found):
+        end = min(day + dt.timedelta(days=CHUNK_DAYS - 1), last)
+        found += await free(inbox, rules, moment, first_day=day, last_day=end, consultant=consultant)
+        day = end + dt.timedelta(days=1)
+    return found
+
+
+def _days_with_slots(days: int) -> Callable[[list[Slot]], bool]:
+    """Enough for a page of *days* days: one day more than that has a free time (so «Senere» can link to it)."""
+    return lambda found: len({slot.local.date() for slot in found}) > days
 
 
 def by_day(found: list[Slot], rules: Availability, days: int) -> tuple[list[dict[str, Any]], dt.date | None]:
@@ -318,7 +349,7 @@ async def slots_json(request: Request) -> Response:
     except ValueError:
         days = DAYS_SHOWN
     person = request.query_params.get("konsulent") or None
-    found = await free(inbox, rules, now(), consultant=person, first_day=_first_day(request))
+    found = await free_from(inbox, rules, now(), _first_day(request), _days_with_slots(days), consultant=person)
     grouped, later = by_day(found, rules, days)
     return JSONResponse({"ok": True, "zone": "Europe/Oslo", "minutes": rules.meeting_minutes, "days": grouped,
                          "later": later.isoformat() if later else None,
@@ -330,9 +361,14 @@ async def slots_page(request: Request) -> Response:
     """Every free time for the next days, as links to the form: works without any script."""
     inbox = current(request)
     rules = await availability(inbox)
-    kept = _attribution(request.query_params)
-    found = await free(inbox, rules, now(), first_day=_first_day(request))
+    kept = {key: value for key, value in _attribution(request.query_params).items() if value}
+    found = await free_from(inbox, rules, now(), _first_day(request), _days_with_slots(DAYS_SHOWN))
     grouped, later = by_day(found, rules, DAYS_SHOWN)
+    # One path and one encoded query for the page, not a route lookup for each of its hundreds of links.
+    target, carried = inbox.path_for("slot_form"), urlencode(kept)
+    for day in grouped:
+        for slot in day["slots"]:
+            slot["href"] = f"{target}?{urlencode({'tid': slot['slot']})}" + (f"&{carried}" if carried else "")
     return inbox.page("booking-slots.html", days=grouped, later=later.isoformat() if later else "", kept=kept,
                       minutes=rules.meeting_minutes, several=len(rules.consultants) > 1, texts=messages.BOOKING_TEXTS)
 
@@ -369,8 +405,15 @@ async def _free_on_day(inbox: Inbox, rules: Availability, chosen: Slot) -> list[
 
 
 async def _next_free(inbox: Inbox, rules: Availability, after: dt.datetime | None = None) -> list[Slot]:
-    found = await free(inbox, rules, now())
-    return [slot for slot in found if after is None or slot.start >= after][:NEXT_SLOTS] or found[:NEXT_SLOTS]
+    """The next free times after *after* (the one that was taken), else the first ones from now."""
+    moment = now()
+    if after is not None and after > moment:
+        found = [slot for slot in await free_from(inbox, rules, moment, after.astimezone(slots.OSLO).date(),
+                                                  lambda found: len(found) > NEXT_SLOTS * 4)
+                 if slot.start >= after]
+        if found:
+            return found[:NEXT_SLOTS]
+    return (await free_from(inbox, rules, moment, None, lambda found: len(found) >= NEXT_SLOTS))[:NEXT_SLOTS]
 
 
 async def _taken_answer(inbox: Inbox, request: Request, rules: Availability, values: dict[str, str],
@@ -553,7 +596,7 @@ async def manage_page(request: Request) -> Response:
     names = {person.id: person.name for person in rules.consultants}
     choices = [{"slot": slot.key, "label": slots.when_label(slot.start)
                 + (f" med {names.get(slot.consultant, '')}" if len(rules.consultants) > 1 else "")}
-               for slot in (await free(inbox, rules, now()))[:30]]
+               for slot in (await free_from(inbox, rules, now(), None, lambda found: len(found) >= 30))[:30]]
     return inbox.page("booking-manage.html", token=token, when=slots.when_label(store.utc(row["start_at"])),
                       consultant=person.name if person else "", choices=choices, texts=messages.BOOKING_TEXTS)
 
@@ -681,7 +724,7 @@ async def _meetings_page(request: Request, inbox: Inbox, session: str, settings_
                 "consultant_name": names.get(row["consultant"], row["consultant"]),
                 "title": inbox.titles.title(row["page"] or "", row["article"] or "")}
         days.setdefault(slots.day_label(start.astimezone(slots.OSLO).date()), []).append(row)
-    found = await free(inbox, rules, moment)
+    found = await free_from(inbox, rules, moment, None, lambda found: len(found) >= 5)
     saved = await inbox.db(_saved)
     if settings_text is None:
         settings_text = yaml.safe_dump(slots.to_raw(rules), allow_unicode=True, sort_keys=False)
