@@ -9,6 +9,7 @@ without.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -142,3 +143,31 @@ def test_without_javascript_the_slot_page_books_and_the_link_cancels(context, ru
     cancel_from_the_mail(page, running, "uten@skript.no", slot)
     page.goto(f"{running['inbox']}/moter/")
     expect(page.locator(f'a.slot[data-slot="{slot}"]')).to_be_visible()  # free again
+
+
+def serious_axe_findings(page) -> list[tuple[str, list]]:
+    axe = Path(os.environ.get("AXE_PATH") or REPO / ".cache/axe/node_modules/axe-core/axe.min.js")
+    assert axe.exists(), "axe-core is missing: `make test` installs it from the npm registry"
+    page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]
+            if violation["impact"] in {"serious", "critical"}]
+
+
+def test_axe_finds_nothing_serious_in_the_times_and_the_booking_form(browser: Browser, running) -> None:
+    context = browser.new_context(**PHONE, bypass_csp=True)  # the inbox's CSP forbids the injected axe script
+    try:
+        page = context.new_page()
+        page.goto(f"{running['site']}artikler/{SLUG}/")
+        expect(page.locator("button.hub-slots__time").first).to_be_visible()
+        page.locator("button.hub-slots__time").first.click()
+        assert serious_axe_findings(page) == []
+        page.goto(f"{running['inbox']}/moter/")
+        for heading in ("Velg et tidspunkt", "Book møtet"):  # the slot page, then the form for its first time
+            expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+            assert serious_axe_findings(page) == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+            if heading == "Velg et tidspunkt":
+                page.locator("a.slot").first.click()
+    finally:
+        context.close()
