@@ -107,6 +107,7 @@ def test_pick_a_time_book_it_and_cancel_it_from_the_invitation(context, running)
     page = context.new_page()
     page.goto(f"{running['site']}artikler/{SLUG}/")
     block = page.locator("section.hub-cta--booking")
+    block.scroll_into_view_if_needed()  # the times are asked for when the reader comes near the block
     times = block.locator("button.hub-slots__time")
     expect(times.first).to_be_visible()
     expect(block.locator("form")).to_be_hidden()  # the time first, then the form
@@ -121,6 +122,7 @@ def test_pick_a_time_book_it_and_cancel_it_from_the_invitation(context, running)
     expect(block.get_by_role("status").last).to_contain_text("Møtet er booket")
     cancel_from_the_mail(page, running, "kari@nordlys.no", slot)
     page.goto(f"{running['site']}artikler/{SLUG}/")
+    page.locator("section.hub-cta--booking").scroll_into_view_if_needed()
     expect(page.locator(f'button.hub-slots__time[data-slot="{slot}"]')).to_be_visible()  # free again
 
 
@@ -159,6 +161,7 @@ def test_axe_finds_nothing_serious_in_the_times_and_the_booking_form(browser: Br
     try:
         page = context.new_page()
         page.goto(f"{running['site']}artikler/{SLUG}/")
+        page.locator("section.hub-cta--booking").scroll_into_view_if_needed()
         expect(page.locator("button.hub-slots__time").first).to_be_visible()
         page.locator("button.hub-slots__time").first.click()
         assert serious_axe_findings(page) == []

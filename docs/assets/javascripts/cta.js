@@ -253,7 +253,8 @@
       return days;
     }
 
-    fetch(box.getAttribute("data-src") + "?dager=5", { headers: { Accept: "application/json" }, credentials: "omit" })
+    function load() {
+      fetch(box.getAttribute("data-src") + "?dager=5", { headers: { Accept: "application/json" }, credentials: "omit" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body || !body.days || !body.days.length) return;  // nothing free: the link and the request form stay
@@ -280,6 +281,19 @@
         form.addEventListener("hub:done", function () { box.hidden = true; });  // booked: the times go too
       })
       .catch(function () { /* the inbox cannot be reached: the link and the request form stay */ });
+    }
+
+    // Asked only when the reader comes near the block: an article read to the middle sends the inbox nothing.
+    if (!("IntersectionObserver" in window)) {
+      load();
+      return;
+    }
+    var watcher = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      watcher.disconnect();
+      load();
+    }, { rootMargin: "400px 0px" });
+    watcher.observe(box);
   }
 
   document.querySelectorAll("[data-hub-slots]").forEach(setUpSlots);
