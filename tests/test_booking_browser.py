@@ -23,7 +23,8 @@ import yaml
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from inbox import slots
-from support import PHONE, REPO, article, inbox_server, refuse_other_hosts, run_mkdocs, serve_folder, write_site
+from support import (PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, refuse_other_hosts, run_mkdocs,
+                     serve_folder, write_site)
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +41,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
     with serve_folder(root / "site") as site_url:
         data = root / "data"
         with inbox_server("", site_url, data, "--availability", str(root / "availability.yaml"),
-                          env={"INBOX_SMTP_HOST": ""}) as (inbox_url, _process, _log):
+                          env={"INBOX_SMTP_HOST": "", "INBOX_STAFF_PASSWORD_HASH": PASSWORD_HASH}) as (
+                              inbox_url, _process, _log):
             build(root, inbox_url)
             yield {"site": site_url, "inbox": inbox_url, "mail": data / "mail"}
 
@@ -172,5 +174,34 @@ def test_axe_finds_nothing_serious_in_the_times_and_the_booking_form(browser: Br
             assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
             if heading == "Velg et tidspunkt":
                 page.locator("a.slot").first.click()
+    finally:
+        context.close()
+
+
+def test_the_staff_see_the_meeting_and_axe_finds_nothing_serious_on_their_page(browser: Browser, running) -> None:
+    context = browser.new_context(**PHONE, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{running['inbox']}/moter/")
+        page.locator("a.slot").first.click()
+        page.get_by_label("Navn").fill("Stine Staff")
+        page.get_by_label("Firma").fill("Polar AS")
+        page.get_by_label("E-post", exact=True).fill("stine@polar.no")
+        page.get_by_label(re.compile("Jeg samtykker")).check()
+        page.get_by_role("button", name="Book møtet").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Møtet er booket")
+        page.goto(f"{running['inbox']}/staff/")
+        page.get_by_label("Passord").fill(PASSWORD)
+        page.get_by_role("button", name="Logg inn").click()
+        page.get_by_role("navigation", name="Ansattsiden").get_by_role("link", name="Møter").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Møter")
+        row = page.locator("tbody tr").filter(has_text="stine@polar.no")
+        expect(row).to_contain_text("Stine Staff, Polar AS")
+        assert serious_axe_findings(page) == []
+        row.get_by_label("Beskjed til Stine Staff (valgfritt)").fill("Vi må dessverre flytte.")
+        row.get_by_role("button", name="Avlys møtet").click()
+        expect(page.get_by_role("status")).to_have_text("Møtet er avlyst, og den som booket det har fått beskjed.")
+        assert "Vi må dessverre flytte." in mail_to(running["mail"], "stine@polar.no", "Møtet er avlyst").get_body(
+            ("plain",)).get_content()
     finally:
         context.close()
