@@ -325,6 +325,9 @@ def _booking_context(texts: dict[str, str], slug: str, page_path: str, config: M
         "action": _booking.url,
         "form": forms.BOOKING,
         "filled": _hidden_values(slug, page_path),  # not "values": Jinja would find dict.values
+        # issue 20: our inbox's free times, fetched by cta.js; without script, a link to its slot page
+        "slots": cta.slot_urls(_booking, slug, page_path) if _booking.provider == "inbox" else None,
+        "slot_texts": forms.SLOTS_TEXTS,
     }
 
 

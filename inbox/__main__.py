@@ -55,6 +55,13 @@ def parser() -> argparse.ArgumentParser:
                         "lukker forbindelsen, et sent innhold får 408 (INBOX_READ_TIMEOUT)")
     p.add_argument("--max-connections", type=int, default=int(_env("INBOX_MAX_CONNECTIONS", "200")),
                    help="åpne forbindelser og forespørsler samtidig; flere får 503 (INBOX_MAX_CONNECTIONS)")
+    # --- booking with time slots (issue 20, inbox/booking.py) ---
+    p.add_argument("--availability", default=_env("INBOX_AVAILABILITY"),
+                   help="YAML- eller JSON-fil med konsulentenes arbeidstider, møtelengde, buffer, varsel og "
+                        "horisont (INBOX_AVAILABILITY; se inbox/availability.example.yaml). Uten den, og til "
+                        "ansattsiden lagrer sin egen, er bookingskjemaet en forespørsel uten tidspunkt")
+    p.add_argument("--busy-refresh-minutes", type=float, default=float(_env("INBOX_BUSY_REFRESH_MINUTES", "5")),
+                   help="minutter mellom hver lesing av konsulentenes kalendere (ICS) (INBOX_BUSY_REFRESH_MINUTES)")
     p.add_argument("--hash-password", action="store_true",
                    help="skriv ut en hash til INBOX_STAFF_PASSWORD_HASH og avslutt")
     return p
@@ -129,6 +136,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         github_repo=_env("INBOX_GITHUB_REPO"),
         github_url=_env("INBOX_GITHUB_URL", "https://github.com"),
         github_api_url=_env("INBOX_GITHUB_API_URL", "https://api.github.com"),
+        # booking with time slots (issue 20)
+        availability_path=str(Path(args.availability).resolve()) if args.availability else "",
+        busy_refresh_minutes=args.busy_refresh_minutes,
     )
 
 
@@ -155,6 +165,13 @@ def main(argv: list[str] | None = None) -> None:
         limits.parse_networks(settings.forwarded_allow_ips)
     except ValueError as error:
         sys.exit(messages.START_PROXIES.format(error=error))
+    if settings.availability_path:  # issue 20: a wrong availability file stops the start, with the key that is wrong
+        from .booking import read_file
+        from .slots import AvailabilityError
+        try:
+            read_file(Path(settings.availability_path))
+        except AvailabilityError as error:
+            sys.exit(messages.START_AVAILABILITY.format(error=error))
     log.info(messages.LOG_LISTENING, settings.site_url, settings.public_url)
     # proxy_headers off: the inbox reads X-Forwarded-For itself, per hop, from trusted proxies only.
     # timeout_keep_alive ends idle connections; limit_concurrency caps open connections and requests

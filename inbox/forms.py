@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from hub import forms
 
+from . import booking as slot_booking  # issue 20: booking with time slots
 from . import limits, mail, messages, store, validation
 from .core import Inbox, TooLarge, TooSlow, current, now, read_form, sent_origin, wants_json
 
@@ -60,6 +61,10 @@ async def _submit(request: Request, form: forms.Form) -> Response:
     if submission.trapped:
         log.info(messages.LOG_HONEYPOT, messages.KIND_LABELS[form.kind])
         return _success(inbox, request, form)
+    if form is forms.BOOKING and submission.values.get("slot"):  # a chosen time: booked, not requested (issue 20)
+        moment = now()
+        return await slot_booking.submit(inbox, request, submission,
+                                    validation.form_token(submission, moment.strftime("%Y%m%d%H")), moment)
     if not submission.ok:
         return _invalid(inbox, request, submission)
     moment = now()

@@ -93,10 +93,11 @@ PLURALS = {
     "oppføring": "oppføringer", "henvendelse": "henvendelser", "påmelding": "påmeldinger", "e-post": "e-poster",
     "dag": "dager", "e-post i utboksen": "e-poster i utboksen", "innlogging": "innlogginger",
     "talt forsøk": "talte forsøk",
+    "møte": "møter",  # issue 20
 }
 # What each table of the store holds, as erasure and retention count it (store.erase, purge, purge_expired).
 TABLE_NOUNS = {"leads": "henvendelse", "subscribers": "påmelding", "outbox": "e-post i utboksen",
-               "sessions": "innlogging", "limit_hits": "talt forsøk"}
+               "sessions": "innlogging", "limit_hits": "talt forsøk", "bookings": "møte"}
 
 
 def counted(number: int, noun: str) -> str:
@@ -200,3 +201,76 @@ LOG_EDITOR_NO_TOKEN = "editor: GitHub ga ingen nøkkel for koden (%s)"
 LOG_EDITOR_NO_PUSH = "editor: innlogging avvist, kontoen har ikke skrivetilgang til repositoriet"
 LOG_EDITOR_GITHUB_STATUS = "editor: GitHub svarte %s"
 LOG_EDITOR_GITHUB_DOWN = "editor: fikk ikke kontakt med GitHub, eller svaret var ikke JSON"
+# --- booking with time slots (issue 20: inbox/booking.py, /moter/ and /staff/moter) ----------------------
+
+BOOKING_TEXTS = {
+    "slots_title": "Velg et tidspunkt",
+    "slots_intro": "Gratis konsultasjon på {minutes} minutter. Alle tider er norsk tid.",
+    "slots_none": "Det er ingen ledige tider de nærmeste dagene. Send oss en forespørsel, så foreslår vi et tidspunkt.",
+    "slots_later": "Senere tider",
+    "slots_request": "Send en forespørsel uten å velge tid",
+    "form_title": "Book møtet",
+    "form_chosen": "Du har valgt {when} ({minutes} minutter) med {consultant}.",
+    "form_other": "Velg en annen tid",
+    "choices_legend": "Ledige tider",
+    "manage_title": "Møtet ditt",
+    "manage_intro": "Møtet er {when} med {consultant}.",
+    "manage_cancel": "Avbestill møtet",
+    "manage_move_legend": "Flytt møtet til",
+    "manage_move": "Flytt møtet",
+    "manage_none": "Det er ingen andre ledige tider nå.",
+}
+BOOKING_TAKEN = "Noen andre booket denne tiden akkurat nå. Velg en av de neste ledige tidene; det du skrev er tatt vare på."
+BOOKING_SLOT_GONE = "Tiden er ikke ledig lenger. Velg en av de neste ledige tidene."
+BOOKING_DONE_TITLE = "Møtet er booket"
+BOOKING_DUPLICATE = "Møtet er booket. Du får en bekreftelse med kalenderinvitasjon på e-post."
+BOOKING_SUMMARY = "Gratis konsultasjon med Arctic Sales Development"
+MEETING_BOOKED_SUBJECT = "Møtet er booket"
+MEETING_MOVED_SUBJECT = "Møtet er flyttet"
+MEETING_CANCELLED_SUBJECT = "Møtet er avlyst"
+MEETING_STAFF_SUBJECT = "Nytt møte booket"
+MEETING_STAFF_MOVED_SUBJECT = "Et møte er flyttet"
+MEETING_STAFF_CANCELLED_SUBJECT = "Et møte er avlyst"
+BOOKING_LINK_EXPIRED = Notice("Lenken er utløpt", "Lenken for å endre møtet er for gammel. Svar på e-posten, så "
+                              "hjelper vi deg.", "site")
+BOOKING_LINK_BAD = Notice("Lenken virker ikke", "Lenken er ufullstendig eller endret. Kopier hele lenken fra "
+                          "e-posten.", "site")
+BOOKING_LINK_USED = Notice("Lenken er brukt", "Møtet er allerede avbestilt eller flyttet, og lenken virker bare én "
+                           "gang. Bruk lenken i den nyeste e-posten fra oss.", "site")
+BOOKING_LINK_PAST = Notice("Møtet har begynt", "Et møte som har begynt, kan ikke endres her. Svar på e-posten, så "
+                           "hjelper vi deg.", "site")
+BOOKING_FOREIGN = Notice("Handlingen ble avvist", "Endre møtet fra lenken i e-posten.", "site")
+BOOKING_CANCELLED = Notice("Møtet er avbestilt", "Tiden er frigitt, og du har fått en avlysning på e-post som "
+                           "fjerner møtet fra kalenderen din.", "site", "Til nettstedet")
+MEETING_MISSING = Notice("Fant ikke møtet", "Det kan være avbestilt eller slettet.", "staff_meetings", "Til møtene")
+MEETING_NOTICES = {"avlyst": "Møtet er avlyst, og den som booket det har fått beskjed.",
+                   "lagret": "Tilgjengeligheten er lagret."}
+AVAILABILITY_UNREADABLE = "Innstillingene kunne ikke leses som YAML{where}. Ingenting er endret."
+
+
+def booking_done(when: str, consultant: str) -> str:
+    return (f"Møtet er booket {when} med {consultant}. Vi har sendt deg en bekreftelse med kalenderinvitasjon "
+            "på e-post.")
+
+
+def booking_moved(when: str, consultant: str) -> Notice:
+    return Notice("Møtet er flyttet", f"Møtet er flyttet til {when} med {consultant}. Du har fått en ny "
+                  "invitasjon på e-post.", "site", "Til nettstedet")
+
+
+def booking_move_failed() -> Notice:
+    return Notice("Tiden er ikke ledig", "Noen andre booket den tiden akkurat nå. Møtet ditt er ikke endret. "
+                  "Åpne lenken i e-posten igjen og velg en annen tid.", "site")
+
+
+def booking_description(consultant: str, article_url: str) -> str:
+    """The invitation's DESCRIPTION: who, and the article it came from."""
+    return f"Gratis konsultasjon med {consultant}, Arctic Sales Development." + (
+        f"\nBooket fra {article_url}" if article_url else "")
+
+
+LOG_BOOKING_TAKEN = "Et tidspunkt hos konsulent %s var allerede booket; den som kom sist fikk neste ledige tider"
+LOG_MEETING_CANCELLED = "Møte %d avlyst av en ansatt"
+LOG_FEED_FAILED = "Kalenderen for konsulent %s kunne ikke leses (%s); tidligere opptatte tider gjelder"
+LOG_AVAILABILITY_BAD = "Tilgjengeligheten i innstillingsfilen er feil: %s"
+START_AVAILABILITY = "--availability / INBOX_AVAILABILITY: {error}"

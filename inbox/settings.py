@@ -48,6 +48,9 @@ class Settings:
     github_repo: str = ""             # owner/name the editor writes to; only accounts that may push get a token
     github_url: str = "https://github.com"          # sign-in and code exchange (tests: a fake on loopback)
     github_api_url: str = "https://api.github.com"  # where write access is checked (tests: a fake on loopback)
+    # --- booking with time slots (issue 20, inbox/booking.py) ---
+    availability_path: str = ""       # YAML/JSON with consultants' hours etc.; empty: requests without a time
+    busy_refresh_minutes: float = 5.0  # how often the consultants' busy calendars (ICS feeds) are read again
 
     @property
     def site_origin(self) -> str:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Column, DateTime, Engine, Index, Integer, MetaData, String, Table, Text, create_engine,
-                        delete, event, func, insert, inspect, or_, select, text, update)
+from sqlalchemy import (Column, DateTime, Engine, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        create_engine, delete, event, func, insert, inspect, or_, select, text, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -288,6 +288,7 @@ def _about(email: str) -> dict[str, tuple[Table, Any]]:
             # mail queued before the about column: found by the address in its text
             (outbox.c.about == "") & or_(*(func.lower(outbox.c.message).contains(form, autoescape=True)
                                           for form in forms)))),
+        "bookings": (bookings, func.lower(bookings.c.email).in_(forms)),  # issue 20: booked meetings
     }
 
 
@@ -314,6 +315,9 @@ def purge(engine: Engine, now: dt.datetime, retention: dt.timedelta, confirm_win
             "leads": conn.execute(delete(leads).where(leads.c.created_at < now - retention)).rowcount,
             "subscribers": conn.execute(delete(subscribers).where(
                 subscribers.c.confirmed_at.is_(None), subscribers.c.created_at < now - confirm_window)).rowcount,
+            # issue 20: a meeting goes with its lead, once it is over and older than the retention
+            "bookings": conn.execute(delete(bookings).where(bookings.c.created_at < now - retention,
+                                                            bookings.c.end_at < now)).rowcount,
         }
 
 
@@ -482,3 +486,37 @@ def check_writes(engine: Engine, now: dt.datetime) -> bool:
         if conn.execute(update(health).where(health.c.id == 1).values(checked_at=now)).rowcount == 0:
             conn.execute(_insert_ignoring(engine, health, ["id"]), {"id": 1, "checked_at": now})
     return True
+
+
+# -----------------------------------------------------------------------------
+# Booking with time slots (issue 20; the endpoints and their SQL are in inbox/booking.py)
+# -----------------------------------------------------------------------------
+
+# One row per booked meeting. The unique (consultant, start_at) is what holds a slot exactly once: the
+# insert is ON CONFLICT DO NOTHING, so of two visitors who take the same time at once, one row goes in.
+# A cancelled meeting's row is deleted, which frees the slot. uid is the invitation's stable UID;
+# nonce belongs to the one cancel/move link that works now (a used link's nonce is gone). The visitor's
+# address and name are kept for the invitations and erasure; the rest of the lead is in leads (lead_id).
+bookings = Table(
+    "bookings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consultant", String(40), nullable=False),
+    Column("start_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("end_at", DateTime(timezone=True), nullable=False),
+    Column("uid", String(100), nullable=False, unique=True),
+    Column("sequence", Integer, nullable=False, server_default="0"),
+    Column("nonce", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("lead_id", Integer, nullable=True),
+    Column("email", String(254), nullable=False, index=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    UniqueConstraint("consultant", "start_at", name="bookings_slot"),
+)
+
+# The availability staff saved on /staff/moter (one row, id 1, as JSON); without it the settings file counts.
+booking_settings = Table(
+    "booking_settings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -41,7 +41,7 @@ def test_validate_returns_clean_values_and_no_errors_for_a_good_form() -> None:
     assert submission.ok and not submission.trapped
     assert submission.values == {"name": "Kari Nordmann", "company": "", "email": "kari@nordlys.no", "phone": "",
                                  "message": "", "article": "coaching-i-praksis", "page": "artikler/coaching-i-praksis/",
-                                 "form_token": "abc-123_XYZ"}
+                                 "form_token": "abc-123_XYZ", "slot": ""}
 
 
 @pytest.mark.parametrize(("field", "value", "kept"), [

@@ -180,6 +180,13 @@ class NewsletterSettings:
         return forms.NEWSLETTER.success if self.double_opt_in else forms.WELCOME
 
 
+def slot_urls(booking: BookingSettings, slug: str | None, page_path: str) -> dict[str, str]:
+    """Provider inbox (issue 20): its free times as JSON, and its slot page carrying the article for attribution."""
+    inbox = booking.url[: -len(forms.BOOKING.path)]
+    kept = {key: value for key, value in (("article", slug or ""), ("page", page_path)) if value}
+    return {"json": inbox + forms.SLOTS_JSON_PATH, "page": _with_params(inbox + forms.SLOTS_PAGE_PATH, kept)}
+
+
 def _with_params(url: str, params: Mapping[str, str]) -> str:
     parts = urlsplit(url)
     query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key not in params]

@@ -142,6 +142,8 @@ BOOKING = Form(
               "opp møtet, som beskrevet i", "checkbox", required=True, value="ja",
               missing="Du må samtykke for at vi kan kontakte deg."),
     ),
+    # slot: the time the visitor picked on the site or the inbox's slot page (issue 20); empty: a request.
+    hidden=("slot", "article", "page", "form_token"),
 )
 
 NEWSLETTER = Form(
@@ -161,6 +163,21 @@ NEWSLETTER = Form(
 )
 
 FORMS = {form.kind: form for form in (BOOKING, NEWSLETTER)}
+
+# Booking with time slots (issue 20): the inbox's free times, as JSON for the site's script and as a page that
+# needs no script (inbox/booking.py serves both), and what the site's booking block says about them.
+SLOTS_JSON_PATH = "/moter/ledige.json"
+SLOTS_PAGE_PATH = "/moter/"
+SLOTS_TEXTS = {
+    "link": "Se ledige tider og book et møte",
+    "or_request": "Finner du ingen tid som passer? Send en forespørsel, så foreslår vi et tidspunkt.",
+    "heading": "Velg et tidspunkt (norsk tid)",
+    "chosen": "Valgt tid: {when}.",
+    "change": "Velg en annen tid",
+    "book": "Book møtet",
+    "more": "Flere tider",
+    "loading": "Henter ledige tider …",
+}
 
 
 def origin(url: str) -> str:
