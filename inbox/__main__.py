@@ -55,6 +55,10 @@ def parser() -> argparse.ArgumentParser:
                         "lukker forbindelsen, et sent innhold får 408 (INBOX_READ_TIMEOUT)")
     p.add_argument("--max-connections", type=int, default=int(_env("INBOX_MAX_CONNECTIONS", "200")),
                    help="åpne forbindelser og forespørsler samtidig; flere får 503 (INBOX_MAX_CONNECTIONS)")
+    # --- newsletter (issue 18) ---
+    p.add_argument("--newsletter-per-minute", type=int, default=int(_env("INBOX_NEWSLETTER_PER_MINUTE", "60")),
+                   help="e-poster med nyhetsbrev per minutt, minst 1; SMTP-leverandører begrenser det "
+                        "(INBOX_NEWSLETTER_PER_MINUTE)")
     p.add_argument("--hash-password", action="store_true",
                    help="skriv ut en hash til INBOX_STAFF_PASSWORD_HASH og avslutt")
     return p
@@ -123,6 +127,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         allowed_hosts=tuple(host.lower() for host in _split(args.allowed_hosts)),
         idle_minutes=args.idle_minutes,
         read_timeout=args.read_timeout,
+        # --- newsletter (issue 18) ---
+        newsletter_per_minute=max(1, args.newsletter_per_minute),
     )
 
 

@@ -41,6 +41,8 @@ class Settings:
     session_hours: int = 8            # a staff login lasts at most this long
     idle_minutes: int = 30            # … and ends after this long without a request
     read_timeout: float = 10.0        # seconds a request body may take to arrive; slower gets 408
+    # --- newsletter (issue 18) ---
+    newsletter_per_minute: int = 60   # newsletter mails handed to the outbox per minute (SMTP providers limit it)
 
     @property
     def site_origin(self) -> str:

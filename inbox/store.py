@@ -80,6 +80,13 @@ outbox = Table(
 )
 
 
+# Extension points for features with tables of their own (the newsletter, inbox/letters.py): each ERASABLE
+# function gives, for the spellings of an address, {name: (table, condition)} that erase() and erasable()
+# reach; each UNSUBSCRIBE_HOOKS function runs in unsubscribe()'s transaction, before its deletes.
+ERASABLE: list[Any] = []
+UNSUBSCRIBE_HOOKS: list[Any] = []
+
+
 def utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
@@ -252,8 +259,10 @@ def confirm(engine: Engine, email: str, now: dt.datetime) -> bool:
 
 
 def unsubscribe(engine: Engine, email: str) -> bool:
-    """Take the address off the list; its mail still waiting is dropped too."""
+    """Take the address off the list; its mail still waiting is dropped too (and UNSUBSCRIBE_HOOKS run first)."""
     with _transaction(engine) as conn:
+        for hook in UNSUBSCRIBE_HOOKS:
+            hook(conn, email)
         removed = conn.execute(delete(subscribers).where(subscribers.c.email == email)).rowcount
         conn.execute(delete(outbox).where(outbox.c.recipient == email))
     return removed > 0
@@ -281,6 +290,7 @@ def _about(email: str) -> dict[str, tuple[Table, Any]]:
     """Each table with the condition for the rows about *email*, in the order erasure reports them."""
     forms = _spellings(email)
     return {
+        **{name: entry for about in ERASABLE for name, entry in about(forms).items()},  # before the outbox they link to
         "leads": (leads, func.lower(leads.c.email).in_(forms)),
         "subscribers": (subscribers, func.lower(subscribers.c.email).in_(forms)),
         "outbox": (outbox, or_(
@@ -364,9 +374,21 @@ def due_mail(engine: Engine, now: dt.datetime, limit: int = 20) -> list[dict[str
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def mail_sent(engine: Engine, mail_id: int) -> None:
+def mail_sent(engine: Engine, mail_id: int) -> bool:
+    """Take a mail out of the outbox as handed over; False when it is gone already (unsubscribed, erased, or
+    handed over by another process), and then it must not be sent."""
     with _transaction(engine) as conn:
-        conn.execute(delete(outbox).where(outbox.c.id == mail_id))
+        return conn.execute(delete(outbox).where(outbox.c.id == mail_id)).rowcount == 1
+
+
+def mail_restore(engine: Engine, item: dict[str, Any], error: str, retry_at: dt.datetime) -> None:
+    """Put a mail taken out by :func:`mail_sent` back, under its own id, when the server then refused it."""
+    row = {column.name: item[column.name] for column in outbox.columns}
+    row |= {"attempts": row["attempts"] + 1, "last_error": error[:500], "next_attempt_at": retry_at}
+    with _transaction(engine) as conn:
+        # SQLite may have given the id to a newer mail meanwhile (no AUTOINCREMENT): then under a new one
+        if conn.execute(_insert_ignoring(engine, outbox, ["id"]).returning(outbox.c.id), row).first() is None:
+            conn.execute(insert(outbox), {key: value for key, value in row.items() if key != "id"})
 
 
 def mail_failed(engine: Engine, mail_id: int, error: str, retry_at: dt.datetime) -> None:
