@@ -275,22 +275,26 @@ def erase(engine: Engine, email: str) -> dict[str, int]:
     Unicode or as IDNA A-labels (``OLA@Bücher.no`` finds ``ola@bücher.no``).
     """
     with _transaction(engine) as conn:
-        return {name: conn.execute(delete(table).where(where)).rowcount
-                for name, (table, where) in _about(email).items()}
+        return _reported({name: conn.execute(delete(table).where(where)).rowcount
+                          for name, (table, where) in _about(email).items()})
 
 
 def erasable(engine: Engine, email: str) -> dict[str, int]:
     """What :func:`erase` would delete for *email*, counted per table: the staff confirm with these numbers."""
     with _transaction(engine) as conn:
-        return {name: int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
-                for name, (table, where) in _about(email).items()}
+        return _reported({name: int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+                          for name, (table, where) in _about(email).items()})
+
+
+def _reported(counts: dict[str, int]) -> dict[str, int]:
+    """The counts staff see: the core tables always, a feature's table (ERASABLE) only when it held something."""
+    return {name: count for name, count in counts.items() if count or name in {"leads", "subscribers", "outbox"}}
 
 
 def _about(email: str) -> dict[str, tuple[Table, Any]]:
     """Each table with the condition for the rows about *email*, in the order erasure reports them."""
     forms = _spellings(email)
     return {
-        **{name: entry for about in ERASABLE for name, entry in about(forms).items()},  # before the outbox they link to
         "leads": (leads, func.lower(leads.c.email).in_(forms)),
         "subscribers": (subscribers, func.lower(subscribers.c.email).in_(forms)),
         "outbox": (outbox, or_(
@@ -298,6 +302,7 @@ def _about(email: str) -> dict[str, tuple[Table, Any]]:
             # mail queued before the about column: found by the address in its text
             (outbox.c.about == "") & or_(*(func.lower(outbox.c.message).contains(form, autoescape=True)
                                           for form in forms)))),
+        **{name: entry for about in ERASABLE for name, entry in about(forms).items()},
     }
 
 

@@ -5,11 +5,14 @@ and the database. Tests that take ``inbox``, ``make_inbox`` or ``database_url`` 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import email
 import json
+import os
 import re
+import signal
 import time
 from collections.abc import Iterator
 from email import policy
@@ -17,11 +20,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import Browser, expect
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import func, select, update
 
 from inbox import letters, mail, newsletter, newsletter_mail, store
-from support import INBOX, log_in, path_of, serve_folder
+from support import (INBOX, PASSWORD, PASSWORD_HASH, PHONE, inbox_server, log_in, path_of, refuse_other_hosts,
+                     serve_folder)
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
 HOSTILE_TITLE = 'Salg & <script>alert("x")</script> =?utf-8?q?=0D=0ABcc:_e@x.test?='
@@ -399,4 +404,107 @@ def test_the_rate_holds_across_rounds(database_url: str, mailbox) -> None:
     with engine.begin() as conn:
         conn.execute(update(store.outbox).values(attempts=1))
     assert newsletter.move_due(inbox, NOW + dt.timedelta(minutes=5)) == 0
+    engine.dispose()
+
+
+# -----------------------------------------------------------------------------
+# `python -m inbox` as a real process: SIGKILL in the middle of a send; the staff flow in headless Chromium
+# -----------------------------------------------------------------------------
+
+RECIPIENTS = 500
+
+
+def smtp_env(mailbox) -> dict[str, str]:
+    return {"INBOX_SMTP_HOST": "127.0.0.1", "INBOX_SMTP_PORT": str(mailbox.port), "INBOX_SMTP_SECURITY": "none",
+            "INBOX_STAFF_PASSWORD_HASH": PASSWORD_HASH}
+
+
+def received_by(mailbox) -> collections.Counter[str]:
+    return collections.Counter(str(message["To"]) for message in list(mailbox.messages))
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_sigkill_mid_send_resumes_without_a_second_copy(database_url: str, mailbox, tmp_path: Path) -> None:
+    """500 subscribers; the inbox is killed twice while it sends and started again: one copy each."""
+    engine = store.connect(database_url)
+    addresses = [f"leser{number:03d}@fjord.no" for number in range(RECIPIENTS)]
+    subscribe(engine, addresses)
+    issue_id = make_issue(engine)
+    assert letters.start_sending(engine, issue_id, dt.datetime.now(dt.timezone.utc)) == RECIPIENTS
+    options = ("--newsletter-per-minute", "3000")  # 50 a second
+    for kill_at in (120, 300):
+        with inbox_server(database_url, "http://127.0.0.1:9/", tmp_path / "data", *options,
+                          env=smtp_env(mailbox)) as (_url, process, _log):
+            wait_until(lambda: len(mailbox.messages) >= kill_at, 60, f"{kill_at} mails")
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        copies = received_by(mailbox)
+        assert max(copies.values()) == 1, [address for address, count in copies.items() if count > 1]
+        assert len(copies) < RECIPIENTS  # killed mid-send indeed
+    with inbox_server(database_url, "http://127.0.0.1:9/", tmp_path / "data", *options,
+                      env=smtp_env(mailbox)) as (_url, _process, _log):
+        wait_until(lambda: not letters.sending_issues(engine), 90, "the issue to finish")
+        time.sleep(1)
+    copies = received_by(mailbox)
+    assert sorted(copies) == addresses and set(copies.values()) == {1}
+    issue = letters.get_issue(engine, issue_id)
+    assert (issue["recipients"], issue["sent"], issue["failed"], issue["stopped"]) == (RECIPIENTS, RECIPIENTS, 0, 0)
+    assert store.outbox_state(engine)["waiting"] == 0
+    engine.dispose()
+
+
+@pytest.mark.browser
+def test_the_staff_flow_in_chromium(browser: Browser, mailbox, tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'data' / 'inbox.sqlite3'}"
+    engine = store.connect(database)
+    subscribe(engine, ["kari@nordlys.no", "ola@fjord.no"])
+    with serve_folder(tmp_path / "site") as site:
+        write_feed(tmp_path / "site", site, 3)
+        with inbox_server(database, site, tmp_path / "data", "--newsletter-per-minute", "600",
+                          env=smtp_env(mailbox)) as (inbox_url, _process, _log):
+            context = browser.new_context(**PHONE)
+            outside = refuse_other_hosts(context)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.goto(f"{inbox_url}/staff/")
+            page.get_by_label("Passord").fill(PASSWORD)
+            page.get_by_role("button", name="Logg inn").click()
+            page.get_by_role("link", name="Nyhetsbrev").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Nyhetsbrev")
+            page.get_by_label("Artikkel nummer 1 om møter").check()
+            page.get_by_label("Emne").fill("Desember hos oss")
+            page.get_by_label("Innledning").fill("Hei!\n\nEn ny artikkel.")
+            page.get_by_role("button", name="Forhåndsvis").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Desember hos oss")
+            expect(page.locator("#ren-tekst")).to_contain_text("En ny artikkel.")
+            with context.expect_page() as opened:
+                page.get_by_role("link", name="Vis HTML-versjonen").click()
+            preview = opened.value
+            expect(preview.get_by_role("link", name="Artikkel nummer 1 om møter")).to_be_visible()
+            preview.close()
+            page.get_by_role("button", name="Send test").click()
+            expect(page.get_by_role("status")).to_contain_text("Testen er lagt i utboksen")
+            wait_until(lambda: len(mailbox.messages) == 1, 20, "the test")
+            assert str(mailbox.messages[0]["To"]) == "kontakt@arcticsales.no"
+            page.get_by_label("Jeg har sett på testen").check()
+            page.get_by_role("button", name="Send til alle").click()
+            expect(page.get_by_role("status")).to_contain_text("lagt i kø")
+            expect(page.locator("#antall-sendt")).to_have_text("2", timeout=20000)  # the page refreshes itself
+            expect(page.get_by_role("heading", name="Sendt", exact=True)).to_be_visible(timeout=20000)
+            page.get_by_role("link", name="Nyhetsbrev").first.click()
+            expect(page.locator("tbody tr").first).to_contain_text("Sendt: 2 av 2")
+            assert page.get_by_label("Artikkel nummer 1 om møter").count() == 0  # carried: not offered again
+            assert outside == [] and errors == []
+            context.close()
+    received = sorted(str(message["To"]) for message in mailbox.messages[1:])
+    assert received == ["kari@nordlys.no", "ola@fjord.no"]
+    raw = email.message_from_bytes(mailbox.raw[1], policy=policy.compat32)
+    assert raw["Subject"] == "Desember hos oss" and raw.get_content_type() == "multipart/alternative"
     engine.dispose()
