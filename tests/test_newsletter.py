@@ -464,6 +464,7 @@ def test_the_staff_flow_in_chromium(browser: Browser, mailbox, tmp_path: Path) -
     database = f"sqlite:///{tmp_path / 'data' / 'inbox.sqlite3'}"
     engine = store.connect(database)
     subscribe(engine, ["kari@nordlys.no", "ola@fjord.no"])
+    (tmp_path / "site").mkdir()
     with serve_folder(tmp_path / "site") as site:
         write_feed(tmp_path / "site", site, 3)
         with inbox_server(database, site, tmp_path / "data", "--newsletter-per-minute", "600",
