@@ -509,3 +509,46 @@ def test_the_staff_flow_in_chromium(browser: Browser, mailbox, tmp_path: Path) -
     raw = email.message_from_bytes(mailbox.raw[1], policy=policy.compat32)
     assert raw["Subject"] == "Desember hos oss" and raw.get_content_type() == "multipart/alternative"
     engine.dispose()
+
+
+class RefusingOnce:
+    """Takes the whole message, then refuses it after the final "." the first time (451), accepts after."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+        self.accepted: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        if not self.refused:
+            self.refused += 1
+            return "451 4.3.0 Prøv igjen senere"
+        self.accepted.append(envelope.original_content)  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+def test_a_mail_refused_after_its_final_dot_goes_back_into_the_outbox(make_inbox) -> None:
+    from aiosmtpd.controller import Controller
+    from support import free_port
+    server = RefusingOnce()
+    controller = Controller(server, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        client = make_inbox(delivery=mail.SMTPDelivery("127.0.0.1", controller.port, security="none", timeout=5))
+        engine = client.inbox.engine
+        with store._transaction(engine) as conn:
+            store._queue(conn, [store.Mail("ola@fjord.no", "From: post@arcticsales.no\r\nTo: ola@fjord.no\r\n"
+                                           "Subject: x\r\n\r\nHei\r\n", "ola@fjord.no")],
+                         dt.datetime.now(dt.timezone.utc))
+        client.inbox.wake.set()
+        wait_for(lambda: server.refused == 1 and store.outbox_state(engine)["waiting"] == 1, what="the refusal")
+        with engine.connect() as conn:
+            [row] = conn.execute(select(store.outbox)).all()
+        assert row.attempts == 1 and "451" in row.last_error  # back, under its own id, to be retried
+        with engine.begin() as conn:
+            conn.execute(update(store.outbox).values(next_attempt_at=dt.datetime.now(dt.timezone.utc)))
+        client.inbox.wake.set()
+        wait_for(lambda: len(server.accepted) == 1 and store.outbox_state(engine)["waiting"] == 0, what="delivery")
+        time.sleep(0.5)
+        assert len(server.accepted) == 1
+    finally:
+        controller.stop()
