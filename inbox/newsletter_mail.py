@@ -101,11 +101,21 @@ class Feed:
         self.site_url, self.get = site_url, get
         self.articles: list[Article] = []
         self.read_at = -FRESH
+        self.failed_at = -titles.RETRY
 
     def read(self) -> list[Article]:
-        """Blocking (run it in a thread); raises when the site cannot be read and nothing fresh is held."""
+        """Blocking (run it in a thread); raises when the site cannot be read and nothing fresh is held.
+
+        After a failure the site is asked again only RETRY seconds later (meanwhile it raises at once), so
+        a site that is down costs the pump one timeout a minute, not one a round."""
         if time.monotonic() - self.read_at >= FRESH:
-            self.articles = read_feed(self.site_url, self.get)
+            if time.monotonic() - self.failed_at < titles.RETRY:
+                raise OSError("the feed failed moments ago")
+            try:
+                self.articles = read_feed(self.site_url, self.get)
+            except Exception:
+                self.failed_at = time.monotonic()
+                raise
             self.read_at = time.monotonic()
         return self.articles
 

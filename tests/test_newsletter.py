@@ -23,8 +23,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from inbox import letters, mail, newsletter, newsletter_mail, store
+from inbox import letters, mail, newsletter, newsletter_mail, store, titles
 from support import (INBOX, PASSWORD, PASSWORD_HASH, PHONE, inbox_server, log_in, path_of, refuse_other_hosts,
                      serve_folder)
 
@@ -262,7 +263,7 @@ def test_the_unique_key_gives_each_address_one_send_row(database_url: str) -> No
     issue_id = make_issue(engine)
     assert letters.start_sending(engine, issue_id, NOW) == 2
     assert letters.start_sending(engine, issue_id, NOW) is None
-    with pytest.raises(Exception), engine.begin() as conn:
+    with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(letters.sends.insert(), {"issue_id": issue_id, "email": "a@fjord.no", "state": "venter"})
     engine.dispose()
 
@@ -293,7 +294,6 @@ def test_a_mail_unsubscribed_during_its_smtp_dialogue_is_not_finished(database_u
     """The hand-over finds the outbox row gone: the server gets no final "." and drops the message."""
     engine = store.connect(database_url)
     subscribe(engine, ["ola@fjord.no"])
-    store._queue(engine.connect(), [], NOW)
     with store._transaction(engine) as conn:
         store._queue(conn, [store.Mail("ola@fjord.no", "From: post@arcticsales.no\r\nTo: ola@fjord.no\r\n"
                                        "Subject: x\r\n\r\nHei\r\n", "ola@fjord.no")], NOW)
@@ -441,7 +441,7 @@ def test_sigkill_mid_send_resumes_without_a_second_copy(database_url: str, mailb
     for kill_at in (120, 300):
         with inbox_server(database_url, "http://127.0.0.1:9/", tmp_path / "data", *options,
                           env=smtp_env(mailbox)) as (_url, process, _log):
-            wait_until(lambda: len(mailbox.messages) >= kill_at, 60, f"{kill_at} mails")
+            wait_until(lambda count=kill_at: len(mailbox.messages) >= count, 60, f"{kill_at} mails")
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         copies = received_by(mailbox)
@@ -552,3 +552,26 @@ def test_a_mail_refused_after_its_final_dot_goes_back_into_the_outbox(make_inbox
         assert len(server.accepted) == 1
     finally:
         controller.stop()
+
+
+def test_the_real_feed_of_a_hostile_build_becomes_plain_titles_escaped_in_the_mail(hostile) -> None:
+    """The rss plugin's own feed_json_created.json (a strict MkDocs build), read over HTTP as the inbox reads it."""
+    feed = json.loads(hostile.text("feed_json_created.json"))
+    site_url = feed["home_page_url"]  # the configured site_url; the build is served from a loopback port
+    with serve_folder(hostile.site) as served:
+        def fetch(url: str) -> bytes:
+            return titles.fetch(served + url.removeprefix(site_url))
+
+        articles = newsletter_mail.read_feed(site_url, fetch)
+    assert [a.url for a in articles] and all(a.url.startswith(site_url) for a in articles)
+    by_slug = {a.url.rstrip("/").rsplit("/", 1)[-1]: a for a in articles}
+    assert by_slug["skript"].title == "Pris </script><script>alert('xss-title')</script> & «sitat»"
+    raw = newsletter_mail.compose(
+        "Arctic <post@arcticsales.no>", "ola@fjord.no", "Nytt", now=NOW, campaign_name="c",
+        intro="", articles=newsletter_mail.article_rows(articles), site_url=site_url,
+        unsubscribe_url="https://inbox.arcticsales.no/newsletter/unsubscribe?token=a.b.c").encode("ascii")
+    check_newsletter_bytes(raw, "ola@fjord.no", "c")
+    _text, html = parts(raw)
+    tree = HTMLParser(html)
+    assert tree.css("script") == []
+    assert by_slug["skript"].title in [node.text() for node in tree.css("h2 a")]
