@@ -459,6 +459,29 @@ def test_sigkill_mid_send_resumes_without_a_second_copy(database_url: str, mailb
     engine.dispose()
 
 
+def axe_serious(browser: Browser, inbox_url: str, paths: list[str]) -> dict[str, list]:
+    """Serious and critical axe-core findings on each page (the CSP is bypassed for the injected script)."""
+    axe = Path(os.environ.get("AXE_PATH") or Path(__file__).parent.parent / ".cache/axe/node_modules/axe-core/axe.min.js")
+    assert axe.exists(), "axe-core is missing: `make test` installs it from the npm registry"
+    context = browser.new_context(**PHONE, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{inbox_url}/staff/")
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Henvendelser")
+    found = {}
+    for path in paths:
+        page.goto(path if path.startswith("http") else inbox_url + path)
+        page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious = [(violation["id"], [node["target"] for node in violation["nodes"]][:3])
+                   for violation in result["violations"] if violation["impact"] in {"serious", "critical"}]
+        if serious:
+            found[path] = serious
+    context.close()
+    return found
+
+
 @pytest.mark.browser
 def test_the_staff_flow_in_chromium(browser: Browser, mailbox, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'data' / 'inbox.sqlite3'}"
@@ -504,6 +527,8 @@ def test_the_staff_flow_in_chromium(browser: Browser, mailbox, tmp_path: Path) -
             assert page.get_by_label("Artikkel nummer 1 om møter").count() == 0  # carried: not offered again
             assert outside == [] and errors == []
             context.close()
+            assert axe_serious(browser, inbox_url, ["/staff/nyhetsbrev", page.url.split("?")[0],
+                                                    page.url.split("?")[0] + "/html"]) == {}
     received = sorted(str(message["To"]) for message in mailbox.messages[1:])
     assert received == ["kari@nordlys.no", "ola@fjord.no"]
     raw = email.message_from_bytes(mailbox.raw[1], policy=policy.compat32)
