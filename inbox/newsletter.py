@@ -256,9 +256,9 @@ ROUTES = [
 
 async def pump(inbox: Inbox) -> None:
     """Each TICK: issues into the outbox at the rate, welcome mails, the monthly digest, finished issues."""
-    await inbox.db(letters.get_options, now())  # from now on, confirmations get a welcome mail
     while not inbox.stopping:
         try:
+            await inbox.db(letters.get_options, now())  # the first time: from now on, confirmations get a welcome
             if await run_in_threadpool(pump_once, inbox, now()):
                 inbox.wake.set()
         except Exception as error:  # noqa: BLE001 - a database or site hiccup must not end the pump
