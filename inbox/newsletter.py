@@ -281,10 +281,14 @@ def pump_once(inbox: Inbox, moment: dt.datetime) -> int:
 def move_due(inbox: Inbox, moment: dt.datetime) -> int:
     """Compose the next send rows and move them into the outbox, within the rate of the last minute."""
     rate = inbox.settings.newsletter_per_minute
+    # The share of the rate since the last round (a round takes TICK plus its own work), at most 10 s of it.
+    last = getattr(inbox, "newsletter_round", None)
+    inbox.newsletter_round = moment  # type: ignore[attr-defined]
+    elapsed = min(10.0, max(TICK, (moment - last).total_seconds())) if last else TICK
     allowance = rate - letters.moved_since(inbox.engine, moment - dt.timedelta(minutes=1))
     if allowance <= 0 or letters.stalled(inbox.engine):
         return 0
-    rows = letters.waiting(inbox.engine, min(allowance, math.ceil(rate * TICK / 60)))
+    rows = letters.waiting(inbox.engine, min(allowance, math.ceil(rate * elapsed / 60)))
     issues: dict[int, dict[str, Any]] = {}
     composed = []
     for row in rows:
