@@ -12,6 +12,7 @@
 #   make bench-build     build time against plain Material, preview turnaround (see bench/RESULTS.md)
 #   make bench-inbox     the lead inbox under load, and after SIGKILL (see bench/RESULTS.md)
 #   make bench-search    search hit rate at 5 for Norwegian queries (see bench/RESULTS.md)
+#   make bench-newsletter one issue to 5,000 subscribers over SMTP, exactly once (see bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -32,7 +33,7 @@ DECAP_SERVER := .cache/decap/node_modules/.bin/decap-server
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build preview-build test new check schema bench-related bench-reader bench-build bench-inbox bench-search chromium java postgres clean
+.PHONY: serve build preview-build test new check schema bench-related bench-reader bench-build bench-inbox bench-search bench-newsletter chromium java postgres clean
 
 # A large hub previews with --dirty: a save re-renders the saved page at once;
 # listings catch up at the next full build (plugins/hub_speed/preview.py). Above
@@ -95,6 +96,10 @@ bench-inbox: $(VENV)/.runtime
 
 bench-search: $(VENV)/.test chromium
 	$(BIN)/python bench/search_bench.py
+
+# The newsletter (issue 18): aiosmtpd, a test package, is its SMTP sink.
+bench-newsletter: $(VENV)/.test
+	$(BIN)/python bench/newsletter_bench.py
 
 bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py

@@ -62,6 +62,10 @@ def parser() -> argparse.ArgumentParser:
                         "ansattsiden lagrer sin egen, er bookingskjemaet en forespørsel uten tidspunkt")
     p.add_argument("--busy-refresh-minutes", type=float, default=float(_env("INBOX_BUSY_REFRESH_MINUTES", "5")),
                    help="minutter mellom hver lesing av konsulentenes kalendere (ICS) (INBOX_BUSY_REFRESH_MINUTES)")
+    # --- newsletter (issue 18) ---
+    p.add_argument("--newsletter-per-minute", type=int, default=int(_env("INBOX_NEWSLETTER_PER_MINUTE", "60")),
+                   help="e-poster med nyhetsbrev per minutt, minst 1; SMTP-leverandører begrenser det "
+                        "(INBOX_NEWSLETTER_PER_MINUTE)")
     p.add_argument("--hash-password", action="store_true",
                    help="skriv ut en hash til INBOX_STAFF_PASSWORD_HASH og avslutt")
     return p
@@ -139,6 +143,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         # booking with time slots (issue 20)
         availability_path=str(Path(args.availability).resolve()) if args.availability else "",
         busy_refresh_minutes=args.busy_refresh_minutes,
+        # --- newsletter (issue 18) ---
+        newsletter_per_minute=max(1, args.newsletter_per_minute),
     )
 
 

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp
 
 from hub.forms import BOOKING, NEWSLETTER
 
-from . import booking, forms, oauth, staff, subscription, worker
+from . import booking, forms, newsletter, oauth, staff, subscription, worker
 from .core import Inbox, current
 from .middleware import ErrorPages, SecurityHeaders
 from .settings import LOOPBACK, Settings
@@ -71,6 +71,7 @@ ROUTES = [
     Route("/staff/abonnenter.csv", staff.subscribers_csv, methods=["GET"], name="subscribers_csv"),
     *oauth.ROUTES,
     *booking.ROUTES,
+    *newsletter.ROUTES,
     Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
 
@@ -94,7 +95,8 @@ def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(worker.deliver_mail(inbox)), asyncio.create_task(worker.enforce_retention(inbox)),
-                 asyncio.create_task(booking.refresh_busy(inbox))]  # issue 20: consultants' busy calendars
+                 asyncio.create_task(booking.refresh_busy(inbox)),  # issue 20: consultants' busy calendars
+                 asyncio.create_task(newsletter.pump(inbox))]  # issue 18: newsletter sends into the outbox
         try:
             yield
         finally:

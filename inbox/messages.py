@@ -274,3 +274,44 @@ LOG_MEETING_CANCELLED = "Møte %d avlyst av en ansatt"
 LOG_FEED_FAILED = "Kalenderen for konsulent %s kunne ikke leses (%s); tidligere opptatte tider gjelder"
 LOG_AVAILABILITY_BAD = "Tilgjengeligheten i innstillingsfilen er feil: %s"
 START_AVAILABILITY = "--availability / INBOX_AVAILABILITY: {error}"
+# --- the newsletter (issue 18: inbox/newsletter.py, letters.py, newsletter_mail.py) ----------------
+
+WELCOME_SUBJECT = "Velkommen til nyhetsbrevet fra Arctic Sales Development"
+NEWSLETTER_TEST_SUBJECT = "[Test] {subject}"
+NEWSLETTER_MISSING = Notice("Fant ikke utgaven", "Den finnes ikke.", "letters", "Til nyhetsbrevet")
+NEWSLETTER_BAD_SUBJECT = "Skriv et emne på én linje, høyst 150 tegn, uten kontrolltegn eller «=?»."
+NEWSLETTER_NO_ARTICLES = "Velg minst én artikkel."
+NEWSLETTER_LONG_INTRO = "Innledningen kan være høyst 5000 tegn."
+NEWSLETTER_NOTICES = {
+    "test-sendt": "Testen er lagt i utboksen og sendes til deg om et øyeblikk.",
+    "ugyldig-adresse": "Skriv inn en gyldig e-postadresse for testen.",
+    "bekreft": "Kryss av for at du har sett på testen før du sender til alle.",
+    "i-ko": "Utgaven er lagt i kø for alle bekreftede abonnenter og sendes nå.",
+    "allerede-sendt": "Utgaven er allerede sendt eller under utsending; ingen får den to ganger.",
+    "sammendrag-lagret": "Innstillingene for det månedlige sammendraget er lagret.",
+    "ugyldig-dag": "Velg en dag mellom 1 og 28.",
+}
+MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+          "november", "desember"]
+TABLE_NOUNS.update({"newsletter_sends": "utsending av nyhetsbrev", "newsletter_welcomes": "velkomst-e-post"})
+PLURALS.update({"utsending av nyhetsbrev": "utsendinger av nyhetsbrev", "velkomst-e-post": "velkomst-e-poster",
+                "abonnent": "abonnenter", "utgave": "utgaver"})
+LOG_NEWSLETTER_FEED = "Fikk ikke lest artiklene fra nettstedets JSON-feed (%s)"
+LOG_NEWSLETTER_PUMP = "Utsendingen av nyhetsbrev stoppet en runde (%s); prøver igjen om litt"
+LOG_NEWSLETTER_QUEUED = "Nyhetsbrev %d lagt i kø for %d abonnenter"
+LOG_NEWSLETTER_DIGEST = "Månedlig sammendrag: utgave %d med %d artikler lagt i kø"
+LOG_NEWSLETTER_FINISHED = "Nyhetsbrev %d er ferdig sendt"
+LOG_NEWSLETTER_GAVE_UP = "Ga opp %d e-poster med nyhetsbrev etter mange mislykkede forsøk"
+LOG_MAIL_IN_DOUBT = ("E-post %d: forbindelsen brøt etter at hele e-posten var overlevert; den regnes som sendt "
+                     "og sendes ikke på nytt")
+
+
+def digest_subject(moment: object) -> str:
+    """«Nytt fra Arctic Sales Development – desember 2026»."""
+    return f"Nytt fra Arctic Sales Development – {MONTHS[moment.month - 1]} {moment.year}"  # type: ignore[attr-defined]
+
+
+def month_name(month: str) -> str:
+    """«2026-11» as «november 2026»."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"

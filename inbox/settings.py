@@ -51,6 +51,8 @@ class Settings:
     # --- booking with time slots (issue 20, inbox/booking.py) ---
     availability_path: str = ""       # YAML/JSON with consultants' hours etc.; empty: requests without a time
     busy_refresh_minutes: float = 5.0  # how often the consultants' busy calendars (ICS feeds) are read again
+    # --- newsletter (issue 18) ---
+    newsletter_per_minute: int = 60   # newsletter mails handed to the outbox per minute (SMTP providers limit it)
 
     @property
     def site_origin(self) -> str:

@@ -80,6 +80,13 @@ outbox = Table(
 )
 
 
+# Extension points for features with tables of their own (the newsletter, inbox/letters.py): each ERASABLE
+# function gives, for the spellings of an address, {name: (table, condition)} that erase() and erasable()
+# reach; each UNSUBSCRIBE_HOOKS function runs in unsubscribe()'s transaction, before its deletes.
+ERASABLE: list[Any] = []
+UNSUBSCRIBE_HOOKS: list[Any] = []
+
+
 def utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
@@ -252,8 +259,10 @@ def confirm(engine: Engine, email: str, now: dt.datetime) -> bool:
 
 
 def unsubscribe(engine: Engine, email: str) -> bool:
-    """Take the address off the list; its mail still waiting is dropped too."""
+    """Take the address off the list; its mail still waiting is dropped too (and UNSUBSCRIBE_HOOKS run first)."""
     with _transaction(engine) as conn:
+        for hook in UNSUBSCRIBE_HOOKS:
+            hook(conn, email)
         removed = conn.execute(delete(subscribers).where(subscribers.c.email == email)).rowcount
         conn.execute(delete(outbox).where(outbox.c.recipient == email))
     return removed > 0
@@ -266,15 +275,20 @@ def erase(engine: Engine, email: str) -> dict[str, int]:
     Unicode or as IDNA A-labels (``OLA@Bücher.no`` finds ``ola@bücher.no``).
     """
     with _transaction(engine) as conn:
-        return {name: conn.execute(delete(table).where(where)).rowcount
-                for name, (table, where) in _about(email).items()}
+        return _reported({name: conn.execute(delete(table).where(where)).rowcount
+                          for name, (table, where) in _about(email).items()})
 
 
 def erasable(engine: Engine, email: str) -> dict[str, int]:
     """What :func:`erase` would delete for *email*, counted per table: the staff confirm with these numbers."""
     with _transaction(engine) as conn:
-        return {name: int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
-                for name, (table, where) in _about(email).items()}
+        return _reported({name: int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+                          for name, (table, where) in _about(email).items()})
+
+
+def _reported(counts: dict[str, int]) -> dict[str, int]:
+    """The counts staff see: the core tables always, a feature's table (ERASABLE) only when it held something."""
+    return {name: count for name, count in counts.items() if count or name in {"leads", "subscribers", "outbox"}}
 
 
 def _about(email: str) -> dict[str, tuple[Table, Any]]:
@@ -289,6 +303,7 @@ def _about(email: str) -> dict[str, tuple[Table, Any]]:
             (outbox.c.about == "") & or_(*(func.lower(outbox.c.message).contains(form, autoescape=True)
                                           for form in forms)))),
         "bookings": (bookings, func.lower(bookings.c.email).in_(forms)),  # issue 20: booked meetings
+        **{name: entry for about in ERASABLE for name, entry in about(forms).items()},
     }
 
 
@@ -368,9 +383,21 @@ def due_mail(engine: Engine, now: dt.datetime, limit: int = 20) -> list[dict[str
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def mail_sent(engine: Engine, mail_id: int) -> None:
+def mail_sent(engine: Engine, mail_id: int) -> bool:
+    """Take a mail out of the outbox as handed over; False when it is gone already (unsubscribed, erased, or
+    handed over by another process), and then it must not be sent."""
     with _transaction(engine) as conn:
-        conn.execute(delete(outbox).where(outbox.c.id == mail_id))
+        return conn.execute(delete(outbox).where(outbox.c.id == mail_id)).rowcount == 1
+
+
+def mail_restore(engine: Engine, item: dict[str, Any], error: str, retry_at: dt.datetime) -> None:
+    """Put a mail taken out by :func:`mail_sent` back, under its own id, when the server then refused it."""
+    row = {column.name: item[column.name] for column in outbox.columns}
+    row |= {"attempts": row["attempts"] + 1, "last_error": error[:500], "next_attempt_at": retry_at}
+    with _transaction(engine) as conn:
+        # SQLite may have given the id to a newer mail meanwhile (no AUTOINCREMENT): then under a new one
+        if conn.execute(_insert_ignoring(engine, outbox, ["id"]).returning(outbox.c.id), row).first() is None:
+            conn.execute(insert(outbox), {key: value for key, value in row.items() if key != "id"})
 
 
 def mail_failed(engine: Engine, mail_id: int, error: str, retry_at: dt.datetime) -> None:
