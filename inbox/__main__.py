@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
                         "lukker forbindelsen, et sent innhold får 408 (INBOX_READ_TIMEOUT)")
     p.add_argument("--max-connections", type=int, default=int(_env("INBOX_MAX_CONNECTIONS", "200")),
                    help="åpne forbindelser og forespørsler samtidig; flere får 503 (INBOX_MAX_CONNECTIONS)")
+    # --- statistics (issue 19, inbox/stats.py) ---
+    p.add_argument("--hit-rate-limit", type=int, default=int(_env("INBOX_HIT_RATE_LIMIT", "120")),
+                   help="sidevisninger som telles per klientadresse og minutt, 0 slår grensen av (INBOX_HIT_RATE_LIMIT)")
     p.add_argument("--hash-password", action="store_true",
                    help="skriv ut en hash til INBOX_STAFF_PASSWORD_HASH og avslutt")
     return p
@@ -123,6 +126,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         allowed_hosts=tuple(host.lower() for host in _split(args.allowed_hosts)),
         idle_minutes=args.idle_minutes,
         read_timeout=args.read_timeout,
+        # --- statistics (issue 19) ---
+        hit_rate_limit=args.hit_rate_limit,
     )
 
 

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp
 
 from hub.forms import BOOKING, NEWSLETTER
 
-from . import forms, staff, subscription, worker
+from . import forms, staff, stats, subscription, worker
 from .core import Inbox, current
 from .middleware import ErrorPages, SecurityHeaders
 from .settings import LOOPBACK, Settings
@@ -69,6 +69,7 @@ ROUTES = [
     Route("/staff/erase", staff.erase_page, methods=["GET"]),  # and HEAD: both only ask
     Route("/staff/henvendelser.csv", staff.leads_csv, methods=["GET"], name="leads_csv"),
     Route("/staff/abonnenter.csv", staff.subscribers_csv, methods=["GET"], name="subscribers_csv"),
+    *stats.ROUTES,
     Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
 

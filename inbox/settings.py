@@ -41,6 +41,8 @@ class Settings:
     session_hours: int = 8            # a staff login lasts at most this long
     idle_minutes: int = 30            # … and ends after this long without a request
     read_timeout: float = 10.0        # seconds a request body may take to arrive; slower gets 408
+    # --- statistics (issue 19, inbox/stats.py) ---
+    hit_rate_limit: int = 120         # page-view beacons per client and minute; 0 turns the limit off
 
     @property
     def site_origin(self) -> str:
