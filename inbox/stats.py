@@ -48,6 +48,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from hub.stats import CATALOGUE, HIT_PATH
+
 from . import export, limits, messages, store, titles
 from .core import Inbox, TooLarge, TooSlow, current, now, read_form, sent_origin
 from .export import OSLO
@@ -55,7 +57,6 @@ from .staff import staff_page
 
 log = logging.getLogger("inbox.stats")
 
-HIT_PATH = "/hit"
 HIT_BODY = 2048          # bytes a hit may have (and never more than --max-body); larger gets 413
 HIT_WINDOW = limits.FORM_WINDOW  # --hit-rate-limit hits per client in this window
 LONGEST_PATH = 300       # characters of a path (as leads.page); longer ones are not counted
@@ -430,7 +431,6 @@ def chart(days: list[Row]) -> dict[str, Any]:
 # The site's catalogue: the articles' categories, read from the built site
 # -----------------------------------------------------------------------------
 
-CATALOGUE = "artikler.json"  # written by hooks/stats.py at every build
 
 
 def parse_catalogue(data: Any) -> dict[str, Article]:
