@@ -132,10 +132,13 @@ def clean_path(raw: str, prefix: str) -> str | None:
 
 
 def clean_host(raw: str, own: Iterable[str] = ()) -> str:
-    """A referring host name as text: lower case, no scheme, user, port or path, no ``www.``; "" for our own."""
+    """A referring host name as text: lower case, no scheme, port or path, no ``www.``; "" for our own or with an
+    ``@`` (user info, or an address)."""
     text = raw.strip().lower()
     text = text.split("://", 1)[1] if "://" in text else text
-    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in text:  # user info, or an address sent as a referrer: never a host name the script sends
+        return ""
     text = "".join(char for char in text if char.isprintable() and not char.isspace())
     if text.startswith("["):
         text = text.split("]", 1)[0] + "]"
