@@ -12,6 +12,7 @@
 #   make bench-build     build time against plain Material, preview turnaround (see bench/RESULTS.md)
 #   make bench-inbox     the lead inbox under load, and after SIGKILL (see bench/RESULTS.md)
 #   make bench-search    search hit rate at 5 for Norwegian queries (see bench/RESULTS.md)
+#   make bench-stats     statistics: beacons under load, the 90-day report on a year of data (bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -86,6 +87,11 @@ bench-search: $(VENV)/.test chromium
 
 bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py
+
+# Statistics (issue 19): 100,000 page-view beacons from 50 clients, and the 90-day report on a year of data.
+.PHONY: bench-stats
+bench-stats: $(VENV)/.runtime
+	$(BIN)/python bench/stats_bench.py
 
 # The inbox's tests run against SQLite and against PostgreSQL (.ci/postgres
 # installs and starts Debian's server and a role for the tests).

@@ -41,7 +41,8 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import crawleruseragents
-from sqlalchemy import Column, Date, Engine, Integer, String, Table, func, select
+from sqlalchemy import (Column, Date, DateTime, Engine, Integer, String, Table, and_, func, literal, select,
+                        union_all)
 from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -219,36 +220,63 @@ def record(engine: Engine, hit: Hit, day: dt.date, count: int = 1, limit: tuple[
 
 @dataclass
 class Raw:
-    """What the database holds for a period, before it is joined: the report's only query."""
+    """What the database holds for a period, summed by the database: nothing per visit exists to fetch."""
 
-    views: list[tuple[dt.date, str, int]]
-    referrers: list[tuple[str, int]]
-    campaigns: list[tuple[str, str, int]]
-    leads: list[tuple[dt.datetime, str, str, str]]  # created_at, kind, article, page
-    confirmed: list[tuple[dt.datetime, str]]        # confirmed_at, article
+    views: list[tuple[str, int]]                 # path, views
+    daily_views: list[tuple[dt.date, int]]       # day, views
+    referrers: list[tuple[str, int]]             # host, views
+    campaigns: list[tuple[str, str, int]]        # source, campaign, views
+    leads: list[tuple[str, str, str, int]]       # kind, article, page, count
+    daily_leads: list[tuple[dt.date, str, int]]  # day, kind, count (Norwegian days)
+    confirmed: list[tuple[str, int]]             # article, subscribers confirmed in the period
 
 
 def read_period(engine: Engine, start: dt.date, end: dt.date) -> Raw:
-    """Every count for the days *start* to *end* (Norwegian days, both included)."""
+    """Every count for the days *start* to *end* (Norwegian days, both included), summed in SQL.
+
+    The daily totals are read by their primary key's leading day; leads and confirmations by their
+    time, each Norwegian day a range of leads.created_at's index (a UNION ALL of the days' bounds, at most
+    LONGEST_RANGE of SQLite's 500 compound terms,
+    so the day a lead belongs to follows Oslo's summer time on both databases).
+    """
     since, until = _utc_bounds(start, end)
     leads, subscribers = store.leads, store.subscribers
-    with store._transaction(engine) as conn:
+    days = [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
+    bounds = union_all(*(select(literal(index, Integer).label("n"),
+                                literal(first, DateTime(timezone=True)).label("since"),
+                                literal(last, DateTime(timezone=True)).label("until"))
+                         for index, (first, last) in enumerate(_utc_bounds(day, day) for day in days))).cte("days")
+    in_period = views.c.day.between(start, end)
+    with store._transaction(engine) as conn:  # noqa: SLF001
         return Raw(
-            views=[(row[0], row[1], int(row[2])) for row in conn.execute(
-                select(views.c.day, views.c.path, views.c.views).where(views.c.day.between(start, end)))],
+            views=[(row[0], int(row[1])) for row in conn.execute(
+                select(views.c.path, func.sum(views.c.views)).where(in_period).group_by(views.c.path))],
+            daily_views=[(_as_date(row[0]), int(row[1])) for row in conn.execute(
+                select(views.c.day, func.sum(views.c.views)).where(in_period).group_by(views.c.day))],
             referrers=[(row[0], int(row[1])) for row in conn.execute(
                 select(referrers.c.host, func.sum(referrers.c.views)).where(referrers.c.day.between(start, end))
                 .group_by(referrers.c.host))],
             campaigns=[(row[0], row[1], int(row[2])) for row in conn.execute(
                 select(campaigns.c.source, campaigns.c.campaign, func.sum(campaigns.c.views))
                 .where(campaigns.c.day.between(start, end)).group_by(campaigns.c.source, campaigns.c.campaign))],
-            leads=[(store.utc(row[0]), row[1], row[2], row[3]) for row in conn.execute(
-                select(leads.c.created_at, leads.c.kind, leads.c.article, leads.c.page)
-                .where(leads.c.created_at >= since, leads.c.created_at < until))],
-            confirmed=[(store.utc(row[0]), row[1]) for row in conn.execute(
-                select(subscribers.c.confirmed_at, subscribers.c.article)
-                .where(subscribers.c.confirmed_at >= since, subscribers.c.confirmed_at < until))],
+            leads=[(row[0], row[1], row[2], int(row[3])) for row in conn.execute(
+                select(leads.c.kind, leads.c.article, leads.c.page, func.count())
+                .where(leads.c.created_at >= since, leads.c.created_at < until)
+                .group_by(leads.c.kind, leads.c.article, leads.c.page))],
+            daily_leads=[(days[row[0]], row[1], int(row[2])) for row in conn.execute(
+                select(bounds.c.n, leads.c.kind, func.count())
+                .select_from(bounds.join(leads, and_(leads.c.created_at >= bounds.c.since,
+                                                     leads.c.created_at < bounds.c.until)))
+                .group_by(bounds.c.n, leads.c.kind))],
+            confirmed=[(row[0], int(row[1])) for row in conn.execute(
+                select(subscribers.c.article, func.count())
+                .where(subscribers.c.confirmed_at >= since, subscribers.c.confirmed_at < until)
+                .group_by(subscribers.c.article))],
         )
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -327,24 +355,23 @@ def build_report(raw: Raw, start: dt.date, end: dt.date, articles: dict[str, Art
     """Join views, leads and confirmed subscribers per page, per category and per day."""
     by_slug = {article.slug: path for path, article in articles.items()}
     pages: dict[str, Counts] = defaultdict(Counts)
-    days = {start + dt.timedelta(days=offset): Counts() for offset in range((end - start).days + 1)}
-    for day, path, count in raw.views:
+    for path, count in raw.views:
         pages[path].views += count
         by_slug.setdefault(slug_of(path), path)
-        if day in days:
-            days[day].views += count
-    for _, _, article, page in raw.leads:
+    for _, article, page, _ in raw.leads:
         if page:
             by_slug.setdefault(article or slug_of(page), page)
-    for created, kind, article, page in raw.leads:
-        key = page or by_slug.get(article, f"slug:{article}" if article else "")
-        counts, day = pages[key], today(created)
-        counted = "bookings" if kind == "booking" else "signups"
-        setattr(counts, counted, getattr(counts, counted) + 1)
+    for kind, article, page, count in raw.leads:
+        _add_lead(pages[page or by_slug.get(article, f"slug:{article}" if article else "")], kind, count)
+    for article, count in raw.confirmed:
+        pages[by_slug.get(article, f"slug:{article}" if article else "")].confirmed += count
+    days = {start + dt.timedelta(days=offset): Counts() for offset in range((end - start).days + 1)}
+    for day, count in raw.daily_views:
         if day in days:
-            setattr(days[day], counted, getattr(days[day], counted) + 1)
-    for _, article in raw.confirmed:
-        pages[by_slug.get(article, f"slug:{article}" if article else "")].confirmed += 1
+            days[day].views += count
+    for day, kind, count in raw.daily_leads:
+        if day in days:
+            _add_lead(days[day], kind, count)
     rows = [_page_row(key, counts, articles.get(key), title) for key, counts in pages.items()]
     rows.sort(key=lambda row: (-row.counts.leads, -row.counts.views, -row.counts.confirmed, row.key))
     total = Counts()
@@ -354,6 +381,13 @@ def build_report(raw: Raw, start: dt.date, end: dt.date, articles: dict[str, Art
                   [Row(day.isoformat(), _format_day(day), counts) for day, counts in days.items()],
                   sorted(raw.referrers, key=lambda item: (-item[1], item[0])),
                   sorted(raw.campaigns, key=lambda item: (-item[2], item[0], item[1])))
+
+
+def _add_lead(counts: Counts, kind: str, count: int) -> None:
+    if kind == "booking":
+        counts.bookings += count
+    else:
+        counts.signups += count
 
 
 def _page_row(key: str, counts: Counts, article: Article | None, title: Any) -> Row:

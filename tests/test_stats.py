@@ -112,18 +112,16 @@ CATALOGUE = {ARTICLE: stats.Article(ARTICLE, "coaching-i-praksis", "Coaching i p
              "artikler/kpi/": stats.Article("artikler/kpi/", "kpi", "KPI-er", ("KPI og oppfølging",))}
 
 
-def at(day: dt.date, hour: int = 12) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), export.OSLO).astimezone(dt.timezone.utc)
-
-
 def sample() -> stats.Raw:
     return stats.Raw(
-        views=[(START, ARTICLE, 40), (END, ARTICLE, 60), (START, "artikler/kpi/", 10), (START, "", 5)],
+        views=[(ARTICLE, 100), ("artikler/kpi/", 10), ("", 5)],
+        daily_views=[(START, 55), (END, 60)],
         referrers=[("google.com", 7), ("linkedin.com", 9)],
         campaigns=[("nyhetsbrev", "2026-11", 4)],
-        leads=[(at(START), "booking", "coaching-i-praksis", ARTICLE), (at(END), "newsletter", "kpi", "artikler/kpi/"),
-               (at(END), "booking", "coaching-i-praksis", ARTICLE), (at(END), "booking", "", "")],
-        confirmed=[(at(END), "coaching-i-praksis"), (at(END), "kpi")])
+        leads=[("booking", "coaching-i-praksis", ARTICLE, 2), ("newsletter", "kpi", "artikler/kpi/", 1),
+               ("booking", "", "", 1)],
+        daily_leads=[(START, "booking", 1), (END, "newsletter", 1), (END, "booking", 2)],
+        confirmed=[("coaching-i-praksis", 1), ("kpi", 1)])
 
 
 def test_the_report_joins_views_leads_and_subscribers_per_article() -> None:
@@ -361,3 +359,16 @@ def test_stats_tables_are_created_with_the_day_first_in_their_keys(inbox) -> Non
         if engine.dialect.name == "sqlite":
             ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'stats_views'")).scalar_one()
             assert re.search(r"WITHOUT ROWID", ddl)
+
+
+def test_leads_count_on_their_norwegian_day_in_summer_and_winter(inbox) -> None:
+    engine = inbox.inbox.engine
+    for token, moment in (("tok-summer", dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.timezone.utc)),   # 00:30 1 July
+                          ("tok-winter", dt.datetime(2026, 12, 31, 22, 59, tzinfo=dt.timezone.utc))):  # 23:59 31 Dec
+        store.store_lead(engine, "booking", token, {"email": "a@b.no", "article": "x", "page": "artikler/x/"},
+                         moment, [])
+    summer = stats.read_period(engine, dt.date(2026, 6, 30), dt.date(2026, 7, 1))
+    assert summer.daily_leads == [(dt.date(2026, 7, 1), "booking", 1)]
+    winter = stats.read_period(engine, dt.date(2026, 12, 31), dt.date(2027, 1, 1))
+    assert winter.daily_leads == [(dt.date(2026, 12, 31), "booking", 1)]
+    assert winter.leads == [("booking", "x", "artikler/x/", 1)]

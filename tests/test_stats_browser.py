@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from support import PASSWORD, PASSWORD_HASH, REPO, article, inbox_server, run_mkdocs, serve_folder, write_site
+from support import PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, run_mkdocs, serve_folder, write_site
+from test_staff_page import page_width, serious_axe_findings
 
 pytestmark = pytest.mark.browser
 
@@ -155,3 +156,20 @@ def test_a_view_and_a_booking_from_an_article_show_in_its_row(reader, running, b
     csv = staff.request.get(f"{running['inbox']}/staff/statistikk.csv?dager=30")
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     assert '"Artikkel";"Oppfølging som virker";"artikler/oppfolging-som-virker/";"1";"1"' in csv.text()
+
+
+@pytest.mark.parametrize("size", [PHONE, {"viewport": {"width": 1280, "height": 900}}], ids=["phone", "desktop"])
+def test_the_report_fits_the_screen_and_axe_finds_nothing_serious(browser, running, size) -> None:
+    context = browser.new_context(**size, bypass_csp=True)  # the inbox's CSP forbids the injected axe script
+    try:
+        page = context.new_page()
+        log_in(page, running["inbox"])
+        page.goto(f"{running['inbox']}/staff/statistikk?dager=90")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Statistikk")
+        width = size["viewport"]["width"]
+        assert page_width(page) == (width, width)
+        chart = page.get_by_role("img", name="Visninger og henvendelser per dag")
+        assert chart.bounding_box()["width"] <= width
+        assert serious_axe_findings(page) == []
+    finally:
+        context.close()
