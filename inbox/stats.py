@@ -41,8 +41,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import crawleruseragents
-from sqlalchemy import (Column, Date, DateTime, Engine, Integer, String, Table, and_, func, literal, select,
-                        union_all)
+from sqlalchemy import Column, Date, DateTime, Engine, Integer, String, Table, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -236,7 +235,7 @@ def read_period(engine: Engine, start: dt.date, end: dt.date) -> Raw:
 
     The daily totals are read by their primary key's leading day; leads and confirmations by their
     time, each Norwegian day a range of leads.created_at's index (a UNION ALL of the days' bounds, at most
-    LONGEST_RANGE of SQLite's 500 compound terms,
+    LONGEST_RANGE of SQLite's 500 compound terms, each counted by :func:`_leads_between`,
     so the day a lead belongs to follows Oslo's summer time on both databases).
     """
     since, until = _utc_bounds(start, end)
@@ -263,16 +262,23 @@ def read_period(engine: Engine, start: dt.date, end: dt.date) -> Raw:
                 select(leads.c.kind, leads.c.article, leads.c.page, func.count())
                 .where(leads.c.created_at >= since, leads.c.created_at < until)
                 .group_by(leads.c.kind, leads.c.article, leads.c.page))],
-            daily_leads=[(days[row[0]], row[1], int(row[2])) for row in conn.execute(
-                select(bounds.c.n, leads.c.kind, func.count())
-                .select_from(bounds.join(leads, and_(leads.c.created_at >= bounds.c.since,
-                                                     leads.c.created_at < bounds.c.until)))
-                .group_by(bounds.c.n, leads.c.kind))],
+            daily_leads=[(days[row[0]], kind, int(count)) for row in conn.execute(
+                select(bounds.c.n, _leads_between(bounds), _leads_between(bounds, leads.c.kind == "booking")))
+                for kind, count in (("booking", row[2]), ("newsletter", row[1] - row[2])) if count],
             confirmed=[(row[0], int(row[1])) for row in conn.execute(
                 select(subscribers.c.article, func.count())
                 .where(subscribers.c.confirmed_at >= since, subscribers.c.confirmed_at < until)
                 .group_by(subscribers.c.article))],
         )
+
+
+def _leads_between(bounds: Any, *where: Any) -> Any:
+    """The leads of one day of *bounds*, counted by a correlated subquery: a range of the created_at index on
+    both databases (a range join let PostgreSQL's planner compare every lead with every day)."""
+    leads = store.leads
+    return (select(func.count()).select_from(leads)
+            .where(leads.c.created_at >= bounds.c.since, leads.c.created_at < bounds.c.until, *where)
+            .scalar_subquery())
 
 
 def _as_date(value: Any) -> dt.date:
