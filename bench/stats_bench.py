@@ -78,6 +78,15 @@ def ms(value: float) -> str:
 # -----------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): the work, whatever else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_pids: dict[int, int] = {}  # port -> the inbox's pid
+
+
 @contextlib.contextmanager
 def inbox(database_url: str, site_url: str, data: Path) -> Iterator[int]:
     port = free_port()
@@ -89,6 +98,7 @@ def inbox(database_url: str, site_url: str, data: Path) -> Iterator[int]:
              "INBOX_STAFF_PASSWORD_HASH": tokens.hash_password(PASSWORD)})
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process)
+        _pids[port] = process.pid
         yield port
     finally:
         process.terminate()
@@ -263,7 +273,10 @@ def report(database_url: str, site_url: str, data: Path, renders: int) -> None:
     with inbox(database_url, site_url, data) as port:
         cookie = log_in(port)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        cpu = 0.0
         for attempt in range(renders + 1):
+            if attempt == 1:
+                cpu = cpu_seconds(_pids[port])
             started = time.perf_counter()
             connection.request("GET", "/staff/statistikk?dager=90", headers={"Cookie": cookie})
             response = connection.getresponse()
@@ -272,33 +285,38 @@ def report(database_url: str, site_url: str, data: Path, renders: int) -> None:
             assert response.status == 200, response.status
             if attempt:
                 times.append(elapsed)
+        cpu = (cpu_seconds(_pids[port]) - cpu) / renders
         connection.close()
     rows = len(re.findall(r"<tr data-path=", page))
     categorised = page.count("<td data-label=\"Kategorier\">Coaching</td>")
     shown = re.search(r"<strong>(\d+)</strong> visninger", page)
     engine = store.connect(database_url)
-    sql, joined = [], []
+    sql, joined, sql_cpu, joined_cpu = [], [], [], []
     catalogue = {path: stats.Article(path, path.split("/")[1], f"Artikkel {n}", (CATEGORIES[n % 7],))
                  for n, path in enumerate(ARTICLES)}
     start = end - dt.timedelta(days=89)
     from inbox.core import _pages
     for _ in range(renders):
-        first = time.perf_counter()
+        first, first_cpu = time.perf_counter(), time.process_time()
         raw = stats.read_period(engine, start, end)
-        second = time.perf_counter()
+        second, second_cpu = time.perf_counter(), time.process_time()
         built = stats.build_report(raw, start, end, catalogue)
         _pages.get_template("statistikk.html").render(
             url_for=lambda name, query=None, **_: "/", site_url=site_url, report=built, chart=stats.chart(built.days),
             description="", quick="90", periods={}, start="", end="", csv_query={}, csrf="", error="")
         joined.append(time.perf_counter() - second)
+        joined_cpu.append(time.process_time() - second_cpu)
         sql.append(second - first)
+        sql_cpu.append(second_cpu - first_cpu)
     engine.dispose()
     verdict = "OK" if statistics.median(times) < 0.2 else "OVER BUDGET"
     print(f"  90-day report over HTTP, {renders} renders: median {ms(statistics.median(times))}, "
           f"p95 {ms(percentile(times, 0.95))}, max {ms(max(times))} ({len(page) // 1024} KiB, {rows} page rows, "
-          f"{categorised} in Coaching, {shown.group(1) if shown else '?'} views) -> {verdict}", flush=True)
-    print(f"    of which in-process: SQL (read_period) median {ms(statistics.median(sql))}; "
-          f"join + chart + template median {ms(statistics.median(joined))}", flush=True)
+          f"{categorised} in Coaching, {shown.group(1) if shown else '?'} views) -> {verdict}; "
+          f"the inbox process's CPU per request {ms(cpu)}", flush=True)
+    print(f"    in this process: SQL (read_period) median {ms(statistics.median(sql))} "
+          f"(CPU here {ms(statistics.median(sql_cpu))}); join + chart + template median "
+          f"{ms(statistics.median(joined))} (CPU {ms(statistics.median(joined_cpu))})", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
