@@ -581,3 +581,24 @@ def refuse_other_hosts(context: Any) -> list[str]:
 
     context.route("**/*", route)
     return outside
+
+
+# -----------------------------------------------------------------------------
+# Pages in Chromium: width and axe (the staff pages)
+# -----------------------------------------------------------------------------
+
+
+def page_width(page: Any) -> tuple[int, int]:
+    """Scroll width and width of the page, once its stylesheet has loaded (the heading can come first)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("[...document.styleSheets].some(sheet => sheet.href && sheet.cssRules.length > 0)")
+    return tuple(page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
+
+
+def serious_axe_findings(page: Any) -> list[tuple[str, list]]:
+    axe = Path(os.environ.get("AXE_PATH") or REPO / ".cache/axe/node_modules/axe-core/axe.min.js")
+    assert axe.exists(), "axe-core is missing: `make test` installs it from the npm registry"
+    page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(violation["id"], [node["target"] for node in violation["nodes"]][:3])
+            for violation in result["violations"] if violation["impact"] in {"serious", "critical"}]

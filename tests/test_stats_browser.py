@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from support import PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, run_mkdocs, serve_folder, write_site
-from test_staff_page import page_width, serious_axe_findings
+from support import (PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, page_width, run_mkdocs,
+                     serious_axe_findings, serve_folder, write_site)
 
 pytestmark = pytest.mark.browser
 
