@@ -289,7 +289,7 @@ def report(database_url: str, site_url: str, data: Path, renders: int) -> None:
         connection.close()
     rows = len(re.findall(r"<tr data-path=", page))
     categorised = page.count("<td data-label=\"Kategorier\">Coaching</td>")
-    shown = re.search(r"<strong>(\d+)</strong> visninger", page)
+    shown = re.search(r"<strong>([\d\u00a0]+)</strong> visninger", page)
     engine = store.connect(database_url)
     sql, joined, sql_cpu, joined_cpu = [], [], [], []
     catalogue = {path: stats.Article(path, path.split("/")[1], f"Artikkel {n}", (CATEGORIES[n % 7],))
