@@ -165,6 +165,7 @@ def test_the_site_declares_the_endpoint_and_writes_a_stable_catalogue() -> None:
     entries = [site_stats.Entry("artikler/b/", "b", "B <i>", ("Coaching",)), site_stats.Entry("artikler/a/", "a", "A", ())]
     written = json.loads(site_stats.catalogue_json(entries))
     assert [item["path"] for item in written["articles"]] == ["artikler/a/", "artikler/b/"]
+    assert written["articles"][1]["title"] == "B &lt;i&gt;"  # HTML text in a site file, as in the feed
     parsed = stats.parse_catalogue(written)
     assert parsed["artikler/b/"].categories == ("Coaching",) and parsed["artikler/b/"].title == "B <i>"
     assert stats.parse_catalogue({"articles": [{"path": 1}, "x", {"path": "p", "slug": "s", "title": "t"}]}) == {}

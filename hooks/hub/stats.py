@@ -8,6 +8,7 @@ catalogue from the published site, so it needs no copy of ``docs/``.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +33,12 @@ def endpoint(inbox: str) -> str:
 
 
 def catalogue_json(entries: Iterable[Entry]) -> str:
-    """The catalogue file: sorted by path, so two builds of the same articles write the same bytes."""
-    items = [{"path": entry.path, "slug": entry.slug, "title": entry.title, "categories": list(entry.categories)}
+    """The catalogue file: sorted by path, so two builds of the same articles write the same bytes.
+
+    Titles and categories are written as HTML text (``&lt;``, ``&amp;``), as the feed and the search index
+    carry them: front-matter values are data, and no reader of a site file may meet them as markup.
+    """
+    items = [{"path": entry.path, "slug": entry.slug, "title": html.escape(entry.title),
+              "categories": [html.escape(name) for name in entry.categories]}
              for entry in sorted(entries, key=lambda entry: entry.path)]
     return json.dumps({"version": 1, "articles": items}, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
