@@ -52,7 +52,8 @@ from hub import stats as site_stats  # noqa: E402
 from inbox import core, stats, store, tokens  # noqa: E402
 from support import free_port, serve_folder, wait_healthy  # noqa: E402
 
-CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/131.0.0.0 Safari/537.36")
 PASSWORD = "benk benk benk benk"
 ARTICLES = [f"artikler/artikkel-{number:03d}/" for number in range(150)]
 PAGES = ARTICLES + ["", "gratis-konsultasjon/", "nyhetsbrev/", "om-oss/", "emner/", "artikler/", "personvern/",
@@ -160,7 +161,8 @@ def ingest(database_url: str, site_url: str, data: Path, clients: int, hits: int
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for index, payload in enumerate(bodies):
             reader = (number * per_client + index) % 5000
-            headers = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8", "Origin": site_url.rstrip("/"),
+            headers = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+                       "Origin": site_url.rstrip("/"),
                        "User-Agent": CHROME, "X-Forwarded-For": f"10.{reader // 250}.{reader % 250}.7"}
             started = time.perf_counter()
             try:

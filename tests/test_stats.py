@@ -17,14 +17,16 @@ from starlette.testclient import TestClient
 
 from hub import headers as csp
 from hub import stats as site_stats
-from inbox import export, messages, stats, store
+from inbox import messages, stats, store
 from inbox.app import create_app
 from support import INBOX, SITE_ORIGIN, log_in, plain, read_csv, settings
 
-CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/131.0.0.0 Safari/537.36")
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-HEADLESS = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36"
+HEADLESS = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/131.0.0.0 Safari/537.36")
 BROWSER = {"user-agent": CHROME}
 ARTICLE = "artikler/coaching-i-praksis/"
 
@@ -162,7 +164,8 @@ def test_the_chart_has_a_point_and_a_bar_per_day_on_scales_that_hold_the_largest
 
 def test_the_site_declares_the_endpoint_and_writes_a_stable_catalogue() -> None:
     assert site_stats.endpoint("https://innboks.arcticsales.no/") == "https://innboks.arcticsales.no/hit"
-    entries = [site_stats.Entry("artikler/b/", "b", "B <i>", ("Coaching",)), site_stats.Entry("artikler/a/", "a", "A", ())]
+    entries = [site_stats.Entry("artikler/b/", "b", "B <i>", ("Coaching",)),
+               site_stats.Entry("artikler/a/", "a", "A", ())]
     written = json.loads(site_stats.catalogue_json(entries))
     assert [item["path"] for item in written["articles"]] == ["artikler/a/", "artikler/b/"]
     assert written["articles"][1]["title"] == "B &lt;i&gt;"  # HTML text in a site file, as in the feed

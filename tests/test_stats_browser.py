@@ -45,7 +45,8 @@ def build(root: Path, inbox_url: str) -> None:
         "artikler/posts/a.md": article("Oppfølging som virker", "Første avsnitt.\n\n## Mer\n\nTekst.", slug=SLUG,
                                        categories=["Coaching"]),
         "artikler/posts/b.md": article("Kald prospektering", "Tekst.", slug=OTHER, categories=["Prospektering"]),
-        **{name: (REPO / "docs" / name).read_text(encoding="utf-8") for name in ("personvern.md", "takk.md", "nyhetsbrev.md", "sjekk-innboksen.md")},
+        **{name: (REPO / "docs" / name).read_text(encoding="utf-8")
+           for name in ("personvern.md", "takk.md", "nyhetsbrev.md", "sjekk-innboksen.md")},
     }
     extra = {"inbox": inbox_url, "booking": {"provider": "inbox"}, "newsletter": {"provider": "inbox"}}
     config = write_site(root, pages, extra=extra, site_url="http://127.0.0.1:8000/", extra_javascript=[],
