@@ -6,6 +6,7 @@ PostgreSQL, through the real ASGI app (the real process and browser are in test_
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -376,3 +377,24 @@ def test_leads_count_on_their_norwegian_day_in_summer_and_winter(inbox) -> None:
     winter = stats.read_period(engine, dt.date(2026, 12, 31), dt.date(2027, 1, 1))
     assert winter.daily_leads == [(dt.date(2026, 12, 31), "booking", 1)]
     assert winter.leads == [("booking", "x", "artikler/x/", 1)]
+
+
+def test_the_catalogue_is_read_from_the_site_and_a_site_that_is_down_leaves_it_empty(caplog) -> None:
+    served = site_stats.catalogue_json([site_stats.Entry(ARTICLE, "coaching-i-praksis", "Coaching", ("Coaching",))])
+    asked: list[str] = []
+
+    def site(url: str) -> bytes:
+        asked.append(url)
+        return served.encode("utf-8")
+
+    def down(url: str) -> bytes:
+        raise OSError("connection refused")
+
+    shelf = stats.Catalogue("https://www.arcticsales.no/", site)
+    asyncio.run(shelf.refresh())
+    assert asked == ["https://www.arcticsales.no/artikler.json"]
+    assert shelf.articles[ARTICLE].categories == ("Coaching",)
+    broken = stats.Catalogue("https://www.arcticsales.no/", down)
+    asyncio.run(broken.refresh())
+    assert broken.articles == {}
+    assert messages.LOG_STATS_CATALOGUE.split(" (")[0] in caplog.text
