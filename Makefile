@@ -13,6 +13,7 @@
 #   make bench-inbox     the lead inbox under load, and after SIGKILL (see bench/RESULTS.md)
 #   make bench-search    search hit rate at 5 for Norwegian queries (see bench/RESULTS.md)
 #   make bench-newsletter one issue to 5,000 subscribers over SMTP, exactly once (see bench/RESULTS.md)
+#   make bench-stats     statistics: beacons under load, the 90-day report on a year of data (bench/RESULTS.md)
 # Both `serve` and `test` set up .venv from the pinned requirements on first use.
 
 PYTHON ?= python3
@@ -103,6 +104,11 @@ bench-newsletter: $(VENV)/.test
 
 bench-reader: $(VENV)/.test chromium $(LIGHTHOUSE)
 	$(BIN)/python bench/reader_bench.py
+
+# Statistics (issue 19): 100,000 page-view beacons from 50 clients, and the 90-day report on a year of data.
+.PHONY: bench-stats
+bench-stats: $(VENV)/.runtime
+	$(BIN)/python bench/stats_bench.py
 
 # The inbox's tests run against SQLite and against PostgreSQL (.ci/postgres
 # installs and starts Debian's server and a role for the tests).

@@ -232,6 +232,7 @@ _config_file = ""  # mkdocs.yml, for the line a message names
 _booking: cta.BookingSettings | None = None
 _newsletter: cta.NewsletterSettings | None = None
 _command = "build"
+_inbox: str | None = None  # extra.inbox, validated: page views are counted there (hooks/stats.py)
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -242,10 +243,11 @@ def on_startup(command: str, dirty: bool) -> None:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Validate the providers and the consent entry before anything is built."""
-    global _booking, _newsletter, _config_file
+    global _booking, _newsletter, _config_file, _inbox
     _booking = _newsletter = None
     _config_file = config.config_file_path or "mkdocs.yml"
     inbox, _booking, _newsletter = load_settings(config.extra)
+    _inbox = inbox
     if _booking is not None and _booking.spec.embeddable:
         _check_consent(config.extra.get("consent"))
     _check_inbox_is_public(inbox, config)
@@ -293,7 +295,9 @@ def on_post_build(config: MkDocsConfig) -> None:
         return  # the preview server sends no such headers; hashing every page would slow each save
     site = Path(config.site_dir)
     pages = (path.read_text(encoding="utf-8") for path in site.rglob("*.html"))
-    policy = headers.content_security_policy(_booking, _newsletter, headers.inline_script_hashes(pages))
+    # The inbox also counts page views (hooks/stats.py): its origin is in connect-src whenever it is set.
+    counters = [forms.origin(_inbox)] if _inbox else []
+    policy = headers.content_security_policy(_booking, _newsletter, headers.inline_script_hashes(pages), counters)
     (site / "_headers").write_text(headers.headers_file(policy), encoding="utf-8")
     (site / NGINX_SNIPPET).write_text(headers.nginx_snippet(policy), encoding="utf-8")
 

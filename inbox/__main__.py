@@ -66,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--newsletter-per-minute", type=int, default=int(_env("INBOX_NEWSLETTER_PER_MINUTE", "60")),
                    help="e-poster med nyhetsbrev per minutt, minst 1; SMTP-leverandører begrenser det "
                         "(INBOX_NEWSLETTER_PER_MINUTE)")
+    # --- statistics (issue 19, inbox/stats.py) ---
+    p.add_argument("--hit-rate-limit", type=int, default=int(_env("INBOX_HIT_RATE_LIMIT", "120")),
+                   help="sidevisninger som telles per klientadresse og minutt, 0 slår grensen av (INBOX_HIT_RATE_LIMIT)")
     p.add_argument("--hash-password", action="store_true",
                    help="skriv ut en hash til INBOX_STAFF_PASSWORD_HASH og avslutt")
     return p
@@ -145,6 +148,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         busy_refresh_minutes=args.busy_refresh_minutes,
         # --- newsletter (issue 18) ---
         newsletter_per_minute=max(1, args.newsletter_per_minute),
+        # --- statistics (issue 19) ---
+        hit_rate_limit=args.hit_rate_limit,
     )
 
 

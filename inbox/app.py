@@ -26,7 +26,7 @@ from starlette.types import ASGIApp
 
 from hub.forms import BOOKING, NEWSLETTER
 
-from . import booking, forms, newsletter, oauth, staff, subscription, worker
+from . import booking, forms, newsletter, oauth, staff, stats, subscription, worker
 from .core import Inbox, current
 from .middleware import ErrorPages, SecurityHeaders
 from .settings import LOOPBACK, Settings
@@ -72,6 +72,7 @@ ROUTES = [
     *oauth.ROUTES,
     *booking.ROUTES,
     *newsletter.ROUTES,
+    *stats.ROUTES,
     Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
 

@@ -315,3 +315,27 @@ def month_name(month: str) -> str:
     """«2026-11» as «november 2026»."""
     year, number = month.split("-")
     return f"{MONTHS[int(number) - 1]} {year}"
+# --- Statistics (issue 19: inbox/stats.py, templates/statistikk.html) ---------------------------------
+
+STATS_FOREIGN_ORIGIN = "Visningen kom ikke fra nettstedet og ble ikke telt."
+STATS_UNSUPPORTED = "Visningen må sendes som skjemadata."
+STATS_TITLE = "Statistikk"
+STATS_BAD_RANGE = "Perioden er ugyldig: velg to datoer, den første ikke etter den andre, høyst {days} dager."
+STATS_PERIODS = {"7": "Siste 7 dager", "30": "Siste 30 dager", "90": "Siste 90 dager"}
+STATS_UNKNOWN_PAGE = "(ukjent side)"
+STATS_HOME = "Forsiden"
+STATS_NO_CATEGORY = "Uten kategori (andre sider)"
+STATS_CSV_TABLES = {"article": "Artikkel", "category": "Kategori", "referrer": "Henvisende nettsted",
+                    "campaign": "Kampanje", "day": "Dag", "total": "Totalt"}
+STATS_CSV_COLUMNS = ["Tabell", "Navn", "Detalj", "Visninger", "Bookinger", "Påmeldinger nyhetsbrev",
+                     "Bekreftede abonnenter", "Henvendelser", "Konvertering (%)"]
+
+
+def stats_chart_description(start: str, end: str, views: int, peak: int, peak_day: str, leads: int) -> str:
+    """The chart's <desc>: what a reader who cannot see it needs, the table below has the rest."""
+    if not views and not leads:
+        return f"Ingen visninger eller henvendelser fra {start} til {end}."
+    return (f"Fra {start} til {end}: {views} visninger i alt, flest {peak} den {peak_day}; {leads} henvendelser "
+            "(bookinger og påmeldinger til nyhetsbrevet). Tabellen under grafen har tallene for hver dag.")
+LOG_STATS_CATALOGUE = ("Fikk ikke artikkelkatalogen (artikler.json) fra nettstedet (%s); statistikken viser "
+                       "artiklene uten kategori til neste forsøk")

@@ -53,6 +53,8 @@ class Settings:
     busy_refresh_minutes: float = 5.0  # how often the consultants' busy calendars (ICS feeds) are read again
     # --- newsletter (issue 18) ---
     newsletter_per_minute: int = 60   # newsletter mails handed to the outbox per minute (SMTP providers limit it)
+    # --- statistics (issue 19, inbox/stats.py) ---
+    hit_rate_limit: int = 120         # page-view beacons per client and minute; 0 turns the limit off
 
     @property
     def site_origin(self) -> str:

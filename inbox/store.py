@@ -454,12 +454,17 @@ def _lock(conn: Any, key: str) -> None:
 def hit(engine: Engine, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
     """Count one event under *key* unless *limit* were counted in the last *window*; True when counted."""
     with _transaction(engine) as conn:
-        _lock(conn, key)
-        conn.execute(delete(limit_hits).where(limit_hits.c.key == key, limit_hits.c.at <= now - window))
-        count = conn.execute(select(func.count()).select_from(limit_hits).where(limit_hits.c.key == key)).scalar_one()
-        if count >= limit:
-            return False
-        conn.execute(insert(limit_hits), {"key": key, "at": now})
+        return count_event(conn, key, limit, window, now)
+
+
+def count_event(conn: Any, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
+    """:func:`hit` inside a caller's transaction (the statistics count a view in the same commit)."""
+    _lock(conn, key)
+    conn.execute(delete(limit_hits).where(limit_hits.c.key == key, limit_hits.c.at <= now - window))
+    count = conn.execute(select(func.count()).select_from(limit_hits).where(limit_hits.c.key == key)).scalar_one()
+    if count >= limit:
+        return False
+    conn.execute(insert(limit_hits), {"key": key, "at": now})
     return True
 
 

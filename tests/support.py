@@ -568,15 +568,22 @@ def random_bytes(count: int, seed: int = 7) -> bytes:
 SVG_DIAGRAM = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 360"><rect width="640" height="360"/></svg>'
 
 
+# The page-view beacon (inbox/stats.py) goes to our own inbox, which the CSP allows; a page built for the deployed
+# inbox sends it there. refuse_other_hosts refuses it like any other request but does not list it.
+DEPLOYED_BEACON = DEPLOYED_INBOX + "/hit"
+
+
 def refuse_other_hosts(context: Any) -> list[str]:
-    """Refuse, and record, every request a browser context makes to a host other than this machine."""
+    """Refuse, and record, every request a browser context makes to a host other than this machine (the
+    deployed inbox's page-view beacon is refused without being recorded)."""
     outside: list[str] = []
 
     def route(route: Any, request: Any) -> None:
         if urlsplit(request.url).hostname in {"127.0.0.1", "localhost"}:
             route.continue_()
         else:
-            outside.append(request.url)
+            if request.url != DEPLOYED_BEACON:
+                outside.append(request.url)
             route.abort()
 
     context.route("**/*", route)
@@ -648,3 +655,21 @@ def fake_github() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+# Pages in Chromium: width and axe (the staff pages)
+# -----------------------------------------------------------------------------
+
+
+def page_width(page: Any) -> tuple[int, int]:
+    """Scroll width and width of the page, once its stylesheet has loaded (the heading can come first)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("[...document.styleSheets].some(sheet => sheet.href && sheet.cssRules.length > 0)")
+    return tuple(page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
+
+
+def serious_axe_findings(page: Any) -> list[tuple[str, list]]:
+    axe = Path(os.environ.get("AXE_PATH") or REPO / ".cache/axe/node_modules/axe-core/axe.min.js")
+    assert axe.exists(), "axe-core is missing: `make test` installs it from the npm registry"
+    page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(violation["id"], [node["target"] for node in violation["nodes"]][:3])
+            for violation in result["violations"] if violation["impact"] in {"serious", "critical"}]

@@ -193,7 +193,7 @@ def test_the_staff_see_the_meeting_and_axe_finds_nothing_serious_on_their_page(b
         page.goto(f"{running['inbox']}/staff/")
         page.get_by_label("Passord").fill(PASSWORD)
         page.get_by_role("button", name="Logg inn").click()
-        page.get_by_role("navigation", name="Ansattsiden").get_by_role("link", name="Møter").click()
+        page.get_by_role("navigation", name="Ansattsidene").get_by_role("link", name="Møter").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Møter")
         row = page.locator("tbody tr").filter(has_text="stine@polar.no")
         expect(row).to_contain_text("Stine Staff, Polar AS")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from inbox import export, messages, store, titles
-from support import (INBOX, PASSWORD, PASSWORD_HASH, PHONE, REPO, QuietHandler, inbox_server, log_in, path_of,
-                     read_csv, serve_folder, staff_rows)
+from support import (INBOX, PASSWORD, PASSWORD_HASH, PHONE, REPO, QuietHandler, inbox_server, log_in, page_width,
+                     path_of, read_csv, serious_axe_findings, serve_folder, staff_rows)
 
 OWN = {"origin": INBOX}
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -380,22 +379,6 @@ def staff_log_in(page: Page, url: str) -> None:
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Henvendelser")
-
-
-def page_width(page: Page) -> tuple[int, int]:
-    """Scroll width and width of the page, once its stylesheet has loaded (the heading can come first)."""
-    page.wait_for_load_state("load")
-    page.wait_for_function("[...document.styleSheets].some(sheet => sheet.href && sheet.cssRules.length > 0)")
-    return tuple(page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
-
-
-def serious_axe_findings(page: Page) -> list[tuple[str, list]]:
-    axe = Path(os.environ.get("AXE_PATH") or REPO / ".cache/axe/node_modules/axe-core/axe.min.js")
-    assert axe.exists(), "axe-core is missing: `make test` installs it from the npm registry"
-    page.add_script_tag(content=axe.read_text(encoding="utf-8"))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [(violation["id"], [node["target"] for node in violation["nodes"]][:3])
-            for violation in result["violations"] if violation["impact"] in {"serious", "critical"}]
 
 
 @pytest.mark.browser

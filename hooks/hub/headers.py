@@ -59,8 +59,10 @@ def outside_origins(booking: BookingSettings | None, newsletter: NewsletterSetti
 
 
 def content_security_policy(booking: BookingSettings | None, newsletter: NewsletterSettings | None,
-                            script_hashes: Iterable[str]) -> str:
+                            script_hashes: Iterable[str], counters: Iterable[str] = ()) -> str:
+    """The policy; *counters* are the origins page-view beacons go to (the inbox, hooks/stats.py)."""
     outside = outside_origins(booking, newsletter)
+    outside["connect-src"] = sorted({*outside["connect-src"], *counters})
     directives = [
         ("default-src", ["'self'"]),
         ("script-src", ["'self'", *script_hashes]),
