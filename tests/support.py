@@ -44,6 +44,8 @@ from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from hub.forms import SLOTS_JSON_PATH
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # the inbox package, for bench scripts run from anywhere
     sys.path.insert(0, str(REPO))
@@ -570,19 +572,23 @@ SVG_DIAGRAM = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 360"><re
 
 # The page-view beacon (inbox/stats.py) goes to our own inbox, which the CSP allows; a page built for the deployed
 # inbox sends it there. refuse_other_hosts refuses it like any other request but does not list it.
+# What pages ask our own deployed inbox for by themselves: the page-view beacon (issue 19) and, for a booking
+# block in view, the free times (issue 20). Offline they are refused, as an unreachable inbox would be, and
+# not recorded: they are first-party, and the pages' fallbacks (no count, the slot page's link) are tested.
 DEPLOYED_BEACON = DEPLOYED_INBOX + "/hit"
+DEPLOYED_OWN = (DEPLOYED_BEACON, DEPLOYED_INBOX + SLOTS_JSON_PATH)
 
 
 def refuse_other_hosts(context: Any) -> list[str]:
     """Refuse, and record, every request a browser context makes to a host other than this machine (the
-    deployed inbox's page-view beacon is refused without being recorded)."""
+    deployed inbox's own requests, DEPLOYED_OWN, are refused without being recorded)."""
     outside: list[str] = []
 
     def route(route: Any, request: Any) -> None:
         if urlsplit(request.url).hostname in {"127.0.0.1", "localhost"}:
             route.continue_()
         else:
-            if request.url != DEPLOYED_BEACON:
+            if urlsplit(request.url)._replace(query="").geturl() not in DEPLOYED_OWN:
                 outside.append(request.url)
             route.abort()
 

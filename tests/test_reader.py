@@ -19,12 +19,9 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from hub.forms import SLOTS_JSON_PATH
-from support import (DEPLOYED_INBOX, PHONE, REPO, Build, article, refuse_other_hosts, run_mkdocs, serve_folder,
-                     write_site)
+from support import PHONE, REPO, Build, article, refuse_other_hosts, run_mkdocs, serve_folder, write_site
 
 ARTICLE = "artikler/motebooking-pa-telefon/"
-OWN_SLOTS = DEPLOYED_INBOX + SLOTS_JSON_PATH  # our inbox's free times, which a booking block in view asks for
 # A plain Material page: its H1 comes from Markdown, with Material's own spacing.
 PLAIN = "om-oss/"
 WIDTHS = {
@@ -78,16 +75,13 @@ def served(real_site: Build) -> Iterator[str]:
 
 
 def open_page(browser: Browser, url: str, width: str) -> Page:
-    """A page in its own context at *width*, with every request to another host refused and recorded.
-
-    One is ours and expected: a booking block in view asks our inbox for its free times (issue 20); refused here
-    too, so the block keeps its link, as when the inbox cannot be reached.
-    """
+    """A page in its own context at *width*, with every request to another host refused and recorded
+    (our own inbox's free times, which a booking block in view asks for, are refused and not recorded)."""
     context = browser.new_context(**WIDTHS[width])
     outside = refuse_other_hosts(context)
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
-    assert [request for request in outside if not request.startswith(OWN_SLOTS)] == []
+    assert outside == []
     return page
 
 

@@ -127,8 +127,10 @@ MISTAKES = [
 def checkout(root: Path) -> Path:
     """A small site as staff have it: mkdocs.yml, docs/, and the tools (Makefile's .venv and hooks)."""
     write_site(root, {"artikler/posts/a.md": good_article()}, AUTHORS)
-    for name in (".venv", "hooks", "overrides", "requirements.txt", "requirements-test.txt"):
+    for name in (".venv", "hooks", "overrides", "plugins", "requirements.txt", "requirements-test.txt"):
         (root / name).symlink_to(REPO / name)
+    (root / ".cache").mkdir()
+    (root / ".cache/decap").symlink_to(REPO / ".cache/decap")  # the editor, installed by `make test`
     return root
 
 

@@ -158,7 +158,7 @@ def test_erasure_asks_first_and_only_the_confirmed_post_with_csrf_deletes(inbox)
     asked = inbox.post("/staff/erase", data={"email": "KARI@nordlys.no", "csrf": csrf}, headers=OWN)
     assert asked.status_code == 200 and rows_about(engine, "kari@nordlys.no")["leads"] == 2
     page = HTMLParser(asked.text)
-    assert "Dette slettes for godt: 2 henvendelser, 0 påmeldinger, 0 e-poster i utboksen og 0 møter." in page.text()
+    assert "Dette slettes for godt: 2 henvendelser, 0 påmeldinger og 0 e-poster i utboksen." in page.text()
     confirm = page.css_first("form button.danger").parent
     assert confirm.css_first("button").text() == "Slett for godt" and confirm.attributes["method"] == "post"
     hidden = {node.attributes["name"]: node.attributes["value"] for node in confirm.css("input[type=hidden]")}
@@ -180,7 +180,7 @@ def test_erasing_one_row_says_so_in_the_singular(inbox) -> None:
     add_lead(inbox.inbox.engine, "kari@nordlys.no", "tok-single-001")
     csrf = log_in(inbox)
     asked = inbox.post("/staff/erase", data={"email": "kari@nordlys.no", "csrf": csrf}, headers=OWN)
-    assert "1 henvendelse, 0 påmeldinger, 0 e-poster i utboksen og 0 møter" in HTMLParser(asked.text).text()
+    assert "1 henvendelse, 0 påmeldinger og 0 e-poster i utboksen" in HTMLParser(asked.text).text()
     done = inbox.post("/staff/erase", data={"email": "kari@nordlys.no", "csrf": csrf, "bekreft": "ja"}, headers=OWN)
     notice = HTMLParser(inbox.get(path_of(done.headers["location"])).text).css_first("[role=status]")
     assert notice.text() == "Slettet 1 oppføring om adressen."
@@ -411,7 +411,7 @@ def test_on_a_phone_erasure_is_asked_confirmed_and_counted(browser: Browser, sta
         page.get_by_label("E-postadresse").fill("kari@nordlys.no")
         page.get_by_role("button", name="Vis hva som slettes").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Slett alt om en e-postadresse")
-        expect(page.get_by_text("Dette slettes for godt: 1 henvendelse, 0 påmeldinger, 0 e-poster i utboksen og 0 møter."))\
+        expect(page.get_by_text("Dette slettes for godt: 1 henvendelse, 0 påmeldinger og 0 e-poster i utboksen."))\
             .to_be_visible()
         expect(page.locator("tbody tr")).to_have_count(0)  # nothing deleted yet: on its own page
         assert page_width(page) == (390, 390)
