@@ -174,11 +174,11 @@ def current(request: Request) -> Inbox:
     return request.app.state.inbox
 
 
-async def read_form(request: Request, limit: int, timeout: float) -> dict[str, list[str]]:
+async def read_form(request: Request, limit: int, timeout: float, max_fields: int = 40) -> dict[str, list[str]]:
     """The posted fields. TooLarge over *limit*, TooSlow past *timeout*; ValueError when not UTF-8, with
-    too many fields, or when the client went away."""
+    more than *max_fields* fields, or when the client went away."""
     body = await read_body(request, limit, timeout)
-    return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40)
+    return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
 
 
 async def read_body(request: Request, limit: int, timeout: float) -> bytes:

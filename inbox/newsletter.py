@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import math
 from typing import Any
-from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,8 +22,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.routing import Route
 
-from . import forms, letters, messages, newsletter_mail, staff, tokens, validation
-from .core import OSLO, Inbox, TooLarge, TooSlow, current, now, read_body
+from . import forms, letters, messages, newsletter_mail, staff, validation
+from .core import OSLO, Inbox, now
 from .mail import UnsafeHeader
 from .store import utc
 
@@ -59,27 +58,8 @@ def _compose(inbox: Inbox, issue: dict[str, Any], recipient: str, kind: str = "i
 # --- staff requests ---------------------------------------------------------------------------
 
 
-def _action(handler: Any) -> Any:
-    """As staff.staff_action (session, own origin, CSRF token), for forms larger than the other staff forms."""
-
-    async def action(request: Request) -> Response:
-        inbox = current(request)
-        session = await inbox.session(request)
-        if session is None:
-            return inbox.notice(messages.NOT_LOGGED_IN, 401)
-        try:
-            raw = parse_qs((await read_body(request, MAX_FORM, inbox.settings.read_timeout)).decode("utf-8"),
-                           keep_blank_values=True, max_num_fields=MAX_FIELDS)
-        except (TooLarge, TooSlow, ValueError):
-            return inbox.notice(messages.STAFF_UNREADABLE, 400)
-        if not staff._from_own_origin(inbox, request) or not tokens.same((raw.get("csrf") or [""])[0],
-                                                                          inbox.csrf(session)):
-            log.warning(messages.LOG_STAFF_REFUSED)
-            return inbox.notice(messages.STAFF_REFUSED, 403)
-        return await handler(request, inbox, session, raw)
-
-    action.__name__ = handler.__name__
-    return action
+# As staff.staff_action (session, own origin, CSRF token), for forms larger than the other staff forms.
+_action = staff.staff_form(MAX_FORM, MAX_FIELDS)
 
 
 def _first(raw: dict[str, list[str]], name: str) -> str:

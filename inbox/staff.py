@@ -54,25 +54,40 @@ def staff_page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
 
 def staff_action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
     """A POST by logged-in staff: 401 without a session, 400 unreadable, 403 without origin and CSRF token."""
+    guarded = staff_form(4096, 40)
 
-    @functools.wraps(handler)
-    async def action(request: Request) -> Response:
-        inbox = current(request)
-        session = await inbox.session(request)
-        if session is None:
-            return inbox.notice(messages.NOT_LOGGED_IN, 401)
-        try:
-            raw = await read_form(request, 4096, inbox.settings.read_timeout)
-        except (TooLarge, TooSlow, ValueError):
-            return inbox.notice(messages.STAFF_UNREADABLE, 400)
+    async def fields_of(request: Request, inbox: Inbox, session: str, raw: dict[str, list[str]]) -> Response:
         fields = {key: values[0] for key, values in raw.items()}
-        if not _from_own_origin(inbox, request) or not tokens.same(fields.get("csrf", ""), inbox.csrf(session)):
-            log.warning(messages.LOG_STAFF_REFUSED)
-            return inbox.notice(messages.STAFF_REFUSED, 403)
         fields["session"] = session
         return await handler(request, inbox, fields)
 
-    return action
+    return functools.wraps(handler)(guarded(fields_of))
+
+
+def staff_form(limit: int, max_fields: int) -> Callable[[Any], Callable[[Request], Awaitable[Response]]]:
+    """As :func:`staff_action`, for a form of up to *limit* bytes and *max_fields* fields whose handler takes
+    ``(request, inbox, session, fields)`` with every value of each field (checkbox lists)."""
+
+    def decorate(handler: Any) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def action(request: Request) -> Response:
+            inbox = current(request)
+            session = await inbox.session(request)
+            if session is None:
+                return inbox.notice(messages.NOT_LOGGED_IN, 401)
+            try:
+                raw = await read_form(request, limit, inbox.settings.read_timeout, max_fields)
+            except (TooLarge, TooSlow, ValueError):
+                return inbox.notice(messages.STAFF_UNREADABLE, 400)
+            csrf = (raw.get("csrf") or [""])[0]
+            if not _from_own_origin(inbox, request) or not tokens.same(csrf, inbox.csrf(session)):
+                log.warning(messages.LOG_STAFF_REFUSED)
+                return inbox.notice(messages.STAFF_REFUSED, 403)
+            return await handler(request, inbox, session, raw)
+
+        return action
+
+    return decorate
 
 
 # --- login ---------------------------------------------------------------------------------

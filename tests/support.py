@@ -44,13 +44,12 @@ from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from hub.forms import SLOTS_JSON_PATH
-
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # the inbox package, for bench scripts run from anywhere
     sys.path.insert(0, str(REPO))
 
-from inbox import tokens  # noqa: E402
+from inbox import tokens  # noqa: E402  (and inbox/__init__.py puts hooks/ on the path, for hub)
+from hub.forms import SLOTS_JSON_PATH  # noqa: E402
 from inbox.mail import SMTPDelivery  # noqa: E402
 from inbox.settings import Settings  # noqa: E402
 
