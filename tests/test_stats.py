@@ -7,9 +7,11 @@ PostgreSQL, through the real ASGI app (the real process and browser are in test_
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import json
 import re
+from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
@@ -379,6 +381,12 @@ def test_leads_count_on_their_norwegian_day_in_summer_and_winter(inbox) -> None:
     assert winter.leads == [("booking", "x", "artikler/x/", 1)]
 
 
+def run_alone(coroutine: Any) -> Any:
+    """Run *coroutine* on a loop of its own thread: a browser test before it may leave this thread's loop running."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_the_catalogue_is_read_from_the_site_and_a_site_that_is_down_leaves_it_empty(caplog) -> None:
     served = site_stats.catalogue_json([site_stats.Entry(ARTICLE, "coaching-i-praksis", "Coaching", ("Coaching",))])
     asked: list[str] = []
@@ -391,10 +399,10 @@ def test_the_catalogue_is_read_from_the_site_and_a_site_that_is_down_leaves_it_e
         raise OSError("connection refused")
 
     shelf = stats.Catalogue("https://www.arcticsales.no/", site)
-    asyncio.run(shelf.refresh())
+    run_alone(shelf.refresh())
     assert asked == ["https://www.arcticsales.no/artikler.json"]
     assert shelf.articles[ARTICLE].categories == ("Coaching",)
     broken = stats.Catalogue("https://www.arcticsales.no/", down)
-    asyncio.run(broken.refresh())
+    run_alone(broken.refresh())
     assert broken.articles == {}
     assert messages.LOG_STATS_CATALOGUE.split(" (")[0] in caplog.text
