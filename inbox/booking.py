@@ -32,7 +32,7 @@ import json
 import logging
 import secrets
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -62,7 +62,7 @@ from .core import (
     wants_json,
 )
 from .slots import Availability, Slot
-from .staff import staff_page
+from .staff import staff_action, staff_page
 
 log = logging.getLogger("inbox.booking")
 
@@ -677,37 +677,8 @@ async def move(request: Request) -> Response:
 # Staff: /staff/moter
 # -----------------------------------------------------------------------------
 
-StaffPage = Callable[[Request, Inbox, str], Awaitable[Response]]
-
-
-def _staff_page(handler: StaffPage) -> Callable[[Request], Awaitable[Response]]:
-    return staff_page(handler)  # the staff pages' own login check
-
-
-def _staff_post(handler: Callable[[Request, Inbox, dict[str, str]], Awaitable[Response]]
-                ) -> Callable[[Request], Awaitable[Response]]:
-    """As staff.staff_action (session, own origin, CSRF token), for forms larger than its 4 KB."""
-
-    @functools.wraps(handler)
-    async def action(request: Request) -> Response:
-        inbox = current(request)
-        session = await inbox.session(request)
-        if session is None:
-            return inbox.notice(messages.NOT_LOGGED_IN, 401)
-        try:
-            raw = parse_qs((await read_body(request, MAX_SETTINGS, inbox.settings.read_timeout)).decode("utf-8"),
-                           keep_blank_values=True, max_num_fields=20)
-        except (TooLarge, TooSlow, ValueError):
-            return inbox.notice(messages.STAFF_UNREADABLE, 400)
-        fields = {key: values[0] for key, values in raw.items()}
-        if sent_origin(request) != inbox.settings.public_origin or not tokens.same(fields.get("csrf", ""),
-                                                                                   inbox.csrf(session)):
-            log.warning(messages.LOG_STAFF_REFUSED)
-            return inbox.notice(messages.STAFF_REFUSED, 403)
-        fields["session"] = session
-        return await handler(request, inbox, fields)
-
-    return action
+# The availability is a longer form than the other staff forms.
+_staff_post = staff_action(limit=MAX_SETTINGS, max_fields=20)
 
 
 async def _meetings_page(request: Request, inbox: Inbox, session: str, settings_text: str | None = None,
@@ -738,7 +709,7 @@ async def _meetings_page(request: Request, inbox: Inbox, session: str, settings_
                       notice=messages.MEETING_NOTICES.get(request.query_params.get("melding", ""), ""))
 
 
-@_staff_page
+@staff_page
 async def staff_meetings(request: Request, inbox: Inbox, session: str) -> Response:
     """Upcoming meetings by day, the lead behind each, cancelling with a note, and the availability."""
     return await _meetings_page(request, inbox, session)

@@ -52,16 +52,23 @@ def staff_page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
     return page
 
 
-def staff_action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
-    """A POST by logged-in staff: 401 without a session, 400 unreadable, 403 without origin and CSRF token."""
-    guarded = staff_form(4096, 40)
+def staff_action(handler: Action | None = None, *, limit: int = 4096,
+                 max_fields: int = 40) -> Any:
+    """A POST by logged-in staff: 401 without a session, 400 unreadable, 403 without origin and CSRF token.
 
-    async def fields_of(request: Request, inbox: Inbox, session: str, raw: dict[str, list[str]]) -> Response:
-        fields = {key: values[0] for key, values in raw.items()}
-        fields["session"] = session
-        return await handler(request, inbox, fields)
+    The handler gets each field's first value and the session. ``@staff_action`` takes forms of up to 4 KiB
+    and 40 fields; ``@staff_action(limit=…, max_fields=…)`` larger ones.
+    """
 
-    return functools.wraps(handler)(guarded(fields_of))
+    def decorate(handler: Action) -> Callable[[Request], Awaitable[Response]]:
+        async def fields_of(request: Request, inbox: Inbox, session: str, raw: dict[str, list[str]]) -> Response:
+            fields = {key: values[0] for key, values in raw.items()}
+            fields["session"] = session
+            return await handler(request, inbox, fields)
+
+        return functools.wraps(handler)(staff_form(limit, max_fields)(fields_of))
+
+    return decorate(handler) if handler is not None else decorate
 
 
 def staff_form(limit: int, max_fields: int) -> Callable[[Any], Callable[[Request], Awaitable[Response]]]:

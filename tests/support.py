@@ -168,6 +168,23 @@ def serving(config: Path, *options: str, env: dict[str, str] | None = None, log:
             output.close()
 
 
+def build_forms_site(root: Path, inbox_url: str, articles: dict[str, str], extra: dict[str, object]) -> Build:
+    """A strict build of *articles* with the site's booking and newsletter pages and scripts, its forms posting
+    to the inbox at *inbox_url* (*extra* names the providers), for the browser tests against a real inbox."""
+    pages = {**articles, **{name: (REPO / "docs" / name).read_text(encoding="utf-8")
+                            for name in ("personvern.md", "takk.md", "sjekk-innboksen.md", "nyhetsbrev.md")}}
+    config = write_site(root, pages, extra={"inbox": inbox_url, **extra}, site_url="http://127.0.0.1:8000/",
+                        extra_javascript=[], extra_css=["assets/stylesheets/hub.css"])
+    for asset in ("assets/javascripts/cta.js", "assets/stylesheets/hub.css"):
+        target = root / "docs" / asset
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((REPO / "docs" / asset).read_bytes())
+    (root / "docs" / "artikler" / "index.md").write_text("# Artikler\n", encoding="utf-8")
+    result = run_mkdocs(config, root / "site")
+    assert result.returncode == 0, result.output
+    return result
+
+
 def write_site(root: Path, files: dict[str, str | bytes], authors: dict | None = None, **config_overrides: object) -> Path:
     """Write a small site from a dict of ``{path: text}`` (under docs/) into *root*; return its mkdocs.yml."""
     pages = {

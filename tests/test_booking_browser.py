@@ -23,8 +23,8 @@ import yaml
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from inbox import slots
-from support import (PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, refuse_other_hosts, run_mkdocs,
-                     serve_folder, write_site)
+from support import (PASSWORD, PASSWORD_HASH, PHONE, REPO, article, build_forms_site, inbox_server,
+                     refuse_other_hosts, serve_folder)
 
 pytestmark = pytest.mark.browser
 
@@ -48,21 +48,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
 
 
 def build(root: Path, inbox_url: str) -> None:
-    pages = {
+    build_forms_site(root, inbox_url, {
         "artikler/posts/a.md": article("Møter som selger", "Første avsnitt.\n\n## Mer\n\nTekst.", slug=SLUG),
-        **{name: (REPO / "docs" / name).read_text(encoding="utf-8")
-           for name in ("personvern.md", "takk.md", "sjekk-innboksen.md", "nyhetsbrev.md")},
-    }
-    extra = {"inbox": inbox_url, "booking": {"provider": "inbox"}}
-    config = write_site(root, pages, extra=extra, site_url="http://127.0.0.1:8000/", extra_javascript=[],
-                        extra_css=["assets/stylesheets/hub.css"])
-    for asset in ("assets/javascripts/cta.js", "assets/stylesheets/hub.css"):
-        target = root / "docs" / asset
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((REPO / "docs" / asset).read_bytes())
-    (root / "docs" / "artikler" / "index.md").write_text("# Artikler\n", encoding="utf-8")
-    result = run_mkdocs(config, root / "site")
-    assert result.returncode == 0, result.output
+    }, {"booking": {"provider": "inbox"}})
 
 
 @pytest.fixture

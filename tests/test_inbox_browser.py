@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from support import PASSWORD, PASSWORD_HASH, PHONE, REPO, article, inbox_server, run_mkdocs, serve_folder, write_site
+from support import PASSWORD, PASSWORD_HASH, PHONE, REPO, article, build_forms_site, inbox_server, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -36,21 +36,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
 
 
 def build(root: Path, inbox_url: str) -> None:
-    pages = {
+    build_forms_site(root, inbox_url, {
         "artikler/posts/a.md": article("Oppfølging som virker", "Første avsnitt.\n\n## Mer\n\nTekst.", slug=SLUG),
-        **{name: (REPO / "docs" / name).read_text(encoding="utf-8")
-           for name in ("personvern.md", "takk.md", "sjekk-innboksen.md", "nyhetsbrev.md")},
-    }
-    extra = {"inbox": inbox_url, "booking": {"provider": "inbox"}, "newsletter": {"provider": "inbox"}}
-    config = write_site(root, pages, extra=extra, site_url="http://127.0.0.1:8000/", extra_javascript=[],
-                        extra_css=["assets/stylesheets/hub.css"])
-    for asset in ("assets/javascripts/cta.js", "assets/stylesheets/hub.css"):
-        target = root / "docs" / asset
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((REPO / "docs" / asset).read_bytes())
-    (root / "docs" / "artikler" / "index.md").write_text("# Artikler\n", encoding="utf-8")
-    result = run_mkdocs(config, root / "site")
-    assert result.returncode == 0, result.output
+    }, {"booking": {"provider": "inbox"}, "newsletter": {"provider": "inbox"}})
 
 
 @pytest.fixture
