@@ -75,8 +75,9 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             raise PluginError("hub-speed: preview_full_rebuild_limit må være 1 eller mer "
                               f"(er {self.config.preview_full_rebuild_limit}).")
         if not pins.versions_hold():
-            log.info("speed-ups off: written for mkdocs-material %s and mkdocs %s, found %s and %s", pins.MATERIAL,
-                     pins.MKDOCS, version("mkdocs-material"), version("mkdocs"))
+            log.info("hub-speed: av; laget for mkdocs-material %s og mkdocs %s, men %s og %s er installert "
+                     "(bygget blir likt, bare tregere)", pins.MATERIAL, pins.MKDOCS, version("mkdocs-material"),
+                     version("mkdocs"))
             self.active = set()
             return config
         wanted = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True}
@@ -84,12 +85,12 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             wanted -= PREVIEW_ONLY  # and their upstream code (the preview's server) is never imported
         broken = pins.check(wanted)
         for name, patches in broken.items():
-            log.info("speed-up %s off: %s", name, "; ".join(f"{patch.upstream} is not the source it was "
-                                                           f"written for" for patch in patches))
+            log.info("hub-speed: %s er av; %s er endret siden den ble festet (bygget blir likt, bare tregere)",
+                     name, "; ".join(patch.upstream for patch in patches))
         self.active = wanted - set(broken)
         readers = sorted(READS_FILES & set(config.markdown_extensions))
         if readers and "markdown_cache" in self.active:
-            log.info("markdown cache off: %s reads other files while converting", ", ".join(readers))
+            log.info("hub-speed: markdown_cache er av; %s leser andre filer mens siden lages", ", ".join(readers))
             self.active.discard("markdown_cache")
         root = cache_root(os.path.dirname(config.config_file_path))
         if "excerpts" in self.active:
