@@ -225,10 +225,14 @@ def test_an_article_written_in_the_editor_is_saved_with_our_slug_and_builds(brow
     assert front.body.strip() == BODY.strip()
 
     # The article shows in the site's preview (drafts show there) once it has rebuilt, list and heading too.
+    # In a tab of its own: the preview reloads that page again when the full rebuild after the save is done
+    # (hub-speed's two phases), which would cut short the editor's next navigation in the same tab.
     _wait_for_page(editor.url + f"artikler/{PINNED}/")
-    page.goto(editor.url + f"artikler/{PINNED}/")
-    assert page.locator("h1").first.inner_text() == TITLE
-    assert page.locator("article li, .md-content li").count() >= 3
+    article_tab = page.context.new_page()
+    article_tab.goto(editor.url + f"artikler/{PINNED}/")
+    assert article_tab.locator("h1").first.inner_text() == TITLE
+    assert article_tab.locator("article li, .md-content li").count() >= 3
+    article_tab.close()
 
     # A later title edit keeps the slug and the file name.
     page.goto(editor.url + f"admin/#/collections/artikler/entries/{PINNED}")
