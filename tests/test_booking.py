@@ -129,9 +129,13 @@ def test_the_second_visitor_gets_the_next_free_times_and_keeps_the_input(inbox) 
 
 def test_a_time_that_is_not_offered_cannot_be_booked(inbox, tmp_path) -> None:
     inbox.inbox.settings  # noqa: B018
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=7)
-    for slot in (f"kari.{soon:%Y%m%dT%H%M}Z",                                      # off the grid
-                 f"ola.{dt.datetime.fromisoformat(free(inbox)[0]['start']):%Y%m%dT%H%M}Z",  # no such consultant
+    offers = free(inbox)
+    first = dt.datetime.fromisoformat(offers[0]["start"]).astimezone(dt.timezone.utc)
+    offered = {slot["slot"] for slot in offers}
+    between = first + dt.timedelta(minutes=7)  # the grid steps by meeting + buffer (45 minutes): never 7
+    assert f"kari.{between:%Y%m%dT%H%M}Z" not in offered
+    for slot in (f"kari.{between:%Y%m%dT%H%M}Z",                                   # off the grid
+                 f"ola.{first:%Y%m%dT%H%M}Z",                                       # no such consultant
                  "kari.20200101T0900Z"):                                            # in the past
         answer = book(inbox, slot)
         assert answer.status_code in {409, 410} and answer.json()["ok"] is False
