@@ -15,6 +15,7 @@ hub's one figure (the one ``make check`` prints).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
 from typing import Any
 
@@ -57,11 +58,22 @@ class _Handoff:
     def load(self, stream: Any, Loader: type) -> Any:  # noqa: N803 - yaml's own parameter name
         source = stream if isinstance(stream, str) else stream.read()
         if source in self.parsed:
-            return copy.deepcopy(self.parsed[source])
+            return _copied(self.parsed[source])
         return yaml.load(source, Loader)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(yaml, name)
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of what YAML's safe loader makes: its containers copied, its immutable values shared."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, dt.date)):  # bool is an int; datetime a date
+        return value
+    return copy.deepcopy(value)  # a set, bytes, or what a hook put there
 
 
 _handoff = _Handoff()

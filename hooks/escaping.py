@@ -72,8 +72,10 @@ reader then shows that ``&lt;``: a cost only hostile values pay).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+from importlib import metadata
 import re
 from pathlib import Path
 from typing import Any
@@ -90,8 +92,10 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from hub import filecache, text
 from hub import search as norwegian
 from hub.text import Stemmer
+from hub_speed.cache import MarkdownCache, digest
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -197,9 +201,11 @@ def on_post_build(config: MkDocsConfig) -> None:
 class _EscapedSearchIndex(SearchIndex):
     """Material's search index, with the front-matter values it copies escaped as its UI needs."""
 
-    def __init__(self, **config: Any) -> None:
+    def __init__(self, forms_cache: Path | None = None, **config: Any) -> None:
         super().__init__(**config)
         self.descriptions: dict[str, str] = {}  # a page's first entry's location -> its description
+        self.forms_cache = forms_cache
+        self.words: frozenset[str] | None = None  # the vocabulary's words, when this build made it
 
     def create_entry_for_section(self, section: Section, toc: Any, url: str, page: Page) -> None:
         """Escape the values that come from front matter; leave the rendered ones as they are."""
@@ -216,7 +222,8 @@ class _EscapedSearchIndex(SearchIndex):
 
     def generate_search_index(self, prev: SearchIndex | None) -> str:
         """Material's index, with Norwegian forms for every entry and the rules the browser needs."""
-        _add_forms(self.entries, prev.entries if prev else [], self.descriptions)
+        self.words = _add_forms(self.entries, prev.entries if prev else [], self.descriptions, self.forms_cache,
+                                getattr(prev, "words", None))
         index = super().generate_search_index(prev)
         # Material writes {"config":{…},"docs":[…]}: the rules go last into its config, spliced in, so the
         # whole index is never parsed back into Python objects (a build's peak memory is here).
@@ -236,18 +243,100 @@ def _install_search_index(config: MkDocsConfig) -> None:
     # The same construction as SearchPlugin.on_config, which ran just before
     # and merged the default fields; the forms fields are weighted as theirs.
     search.config["fields"] = norwegian.field_boosts(search.config.fields)
-    search.search_index = _EscapedSearchIndex(**search.config)
+    speed = config.plugins.get("hub-speed")
+    cached = speed is not None and "search_sections" in getattr(speed, "active", ())
+    root = filecache.cache_root(Path(config.config_file_path).parent) if cached else None
+    search.search_index = _EscapedSearchIndex(forms_cache=root and root / "searchforms.sqlite3", **search.config)
 
 
-def _add_forms(entries: list[dict[str, Any]], previous: list[dict[str, Any]], descriptions: dict[str, str]) -> None:
-    # Compounds split into the words of the whole site: under --dirty, *entries*
-    # are the saved page's and *previous* (with their forms) the rest of the site.
-    stemmer = Stemmer()
+# What the forms are made from besides the texts: the code that makes them, and the stemmers' versions.
+_FORMS_CODE = digest(*(Path(module.__file__).read_text(encoding="utf-8") for module in (norwegian, text)),
+                     metadata.version("PyStemmer"), str(norwegian.FIELDS))
+
+
+def _add_forms(entries: list[dict[str, Any]], previous: list[dict[str, Any]], descriptions: dict[str, str],
+               cache_path: Path | None = None, previous_words: frozenset[str] | None = None) -> frozenset[str] | None:
+    """Give every entry its forms; returns the words of the vocabulary they were made with, if one was made."""
+    # Compounds split into the words of the whole site. Under --dirty, *entries* are the
+    # saved page's and *previous* (with their forms) the rest of the site; with the words
+    # of the build before (*previous_words*) only the saved page's text is read again.
+    if previous and previous_words is not None:
+        stemmer = Stemmer()
+        own = [_field_text(entry, name) for entry in entries for name in norwegian.FIELDS]
+        vocabulary = norwegian.Vocabulary.of([*own, *descriptions.values()], stemmer, also=previous_words)
+        _make_forms(entries, vocabulary, stemmer, descriptions)
+        return vocabulary.words
+    # A full build's forms are a function of every text below, so with the hub-speed
+    # plugin's search cache on they are kept whole under a hash of them
+    # (.cache/searchforms.sqlite3): an unchanged site takes them from there.
     texts = [_field_text(entry, name) for entry in entries + previous for name in norwegian.FIELDS]
+    key = ""
+    if cache_path is not None and not previous:
+        key = _forms_key(texts, entries, descriptions)
+        hit = _read_forms(cache_path, key, len(entries))
+        if hit is not None:
+            forms, words = hit
+            for entry, found in zip(entries, forms, strict=True):
+                entry.update(found)
+            return words
+    stemmer = Stemmer()
     vocabulary = norwegian.Vocabulary.of([*texts, *descriptions.values()], stemmer)
+    made = _make_forms(entries, vocabulary, stemmer, descriptions)
+    if key:
+        cache = MarkdownCache(cache_path)
+        try:
+            cache.put(key, {"forms": made, "words": sorted(vocabulary.words)}, {})
+            cache.prune()  # the file keeps this site's forms only
+        finally:
+            cache.close()
+    return vocabulary.words
+
+
+def _make_forms(entries: list[dict[str, Any]], vocabulary: norwegian.Vocabulary, stemmer: Stemmer,
+                descriptions: dict[str, str]) -> list[dict[str, str]]:
+    made = []
     for entry in entries:
-        description = descriptions.get(entry["location"], "")
-        entry.update(norwegian.entry_forms(entry, vocabulary, stemmer, description))
+        made.append(norwegian.entry_forms(entry, vocabulary, stemmer, descriptions.get(entry["location"], "")))
+        entry.update(made[-1])
+    return made
+
+
+def _forms_key(texts: list[str], entries: list[dict[str, Any]], descriptions: dict[str, str]) -> str:
+    # Hashed piece by piece, each with its length: no second copy of the site's text in memory.
+    hashed = hashlib.blake2b(_FORMS_CODE.encode(), digest_size=20)
+
+    def add(value: str) -> None:
+        data = value.encode("utf-8", "surrogatepass")
+        hashed.update(len(data).to_bytes(8, "little"))
+        hashed.update(data)
+
+    add(str(len(entries)))
+    for value in texts:
+        add(value)
+    for entry in entries:
+        add(entry["location"])
+        add(descriptions.get(entry["location"], ""))
+    for description in sorted(descriptions.values()):
+        add(description)
+    return hashed.hexdigest()
+
+
+def _read_forms(path: Path, key: str, count: int) -> tuple[list[dict[str, str]], frozenset[str]] | None:
+    if not path.exists():
+        return None
+    cache = MarkdownCache(path)
+    try:
+        hit = cache.get(key, lambda _: None)
+    finally:
+        cache.close()
+    if not isinstance(hit, dict):
+        return None
+    forms, words = hit.get("forms"), hit.get("words")
+    valid = (isinstance(forms, list) and len(forms) == count and isinstance(words, list)
+             and all(isinstance(word, str) for word in words)
+             and all(isinstance(item, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in item.items())
+                     for item in forms))
+    return (forms, frozenset(words)) if valid else None
 
 
 def _field_text(entry: dict[str, Any], name: str) -> str:

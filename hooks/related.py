@@ -22,6 +22,7 @@ from mkdocs.structure.files import Files
 
 from hub import catalogue, messages, related, site, text
 from hub.messages import say
+from hub_speed import preview
 
 log = logging.getLogger("mkdocs.hooks.related")
 
@@ -52,6 +53,17 @@ class RelatedConfig(base.Config):
 # never shows links from a previous build.
 _links: dict[str, list[Post]] = {}
 _settings = related.Settings()
+_serve_dirty = False
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _serve_dirty
+    _serve_dirty = command == "serve" and dirty
+
+
+def _dirty_build() -> bool:
+    # `mkdocs serve --dirty`, or the quick first build the hub-speed plugin runs after a save in a small hub.
+    return _serve_dirty or preview.phase.quick
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -75,7 +87,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     documents = [_document(record, blog) for record, _ in posts.values()]
     pins = {slug: _resolve_pins(record, posts, articles, blog, config) for slug, (record, _) in posts.items()}
     hidden = {slug for slug, (record, _) in posts.items() if record.related_hidden}
-    ranked = related.rank_all(documents, _settings, pins, hidden)
+    # A --dirty preview renders only the articles saved since the last build: only they are ranked.
+    only = {slug for slug, (_, post) in posts.items() if post.file.is_modified()} if _dirty_build() else None
+    ranked = related.rank_all(documents, _settings, pins, hidden, only=only)
     for slug, matches in ranked.items():
         _links[posts[slug][1].url] = [posts[match.key][1] for match in matches]
     return files

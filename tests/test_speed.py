@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from jinja2 import Environment, pass_context
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from hub_speed import pins
 from hub_speed.excerpts import DEFINITION
@@ -102,11 +103,41 @@ def test_a_warm_build_serves_pages_from_the_cache(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_search_forms_come_from_the_cache_until_any_text_changes(tmp_path: Path) -> None:
+    """The forms depend on every text of the site (compound parts): one changed article makes them all anew."""
+    build(tmp_path / "cold", True, cache=tmp_path / "cache")
+    database = sqlite3.connect(tmp_path / "cache" / "searchforms.sqlite3")
+    [(key, value)] = database.execute("SELECT key, value FROM entries").fetchall()
+    entry = json.loads(value)
+    assert len(entry["value"]["forms"]) > 10
+    entry["value"]["forms"][0] = {"text_forms": "frahurtigbufferen"}
+    with database:
+        database.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps(entry), key))
+    database.close()
+
+    def forms(result) -> set[str]:
+        index = json.loads(result.text("search/search_index.json"))
+        return {word for doc in index["docs"] for word in doc.get("text_forms", "").split()}
+
+    assert "frahurtigbufferen" in forms(build(tmp_path / "warm", True, cache=tmp_path / "cache"))
+    changed = {**files(), "artikler/posts/fyll-0.md": article("Fyll 0", "Kort tekst om salgsmøter.\n\n"
+                                                              "<!-- more -->\n\nMer.", slug="fyll-0",
+                                                              categories=["Forhandling"])}
+    again = build(tmp_path / "again", True, cache=tmp_path / "cache", pages=changed)
+    assert "frahurtigbufferen" not in forms(again) and "salgsmoter" in forms(again)
+    fresh = build(tmp_path / "fresh", True, cache=tmp_path / "fresh-cache", pages=changed)
+    assert differences(again, fresh) == []
+    database = sqlite3.connect(tmp_path / "cache" / "searchforms.sqlite3")
+    assert database.execute("SELECT count(*) FROM entries").fetchone() == (1,)  # one site's forms
+    database.close()
+
+
+@pytest.mark.slow
 def test_every_cache_holds_text_never_pickles_and_a_damaged_entry_is_converted_again(tmp_path: Path) -> None:
     """CI restores .cache/ from earlier runs: reading it must not be able to run code, nor stop the build."""
     cold = build(tmp_path / "cold", True, cache=tmp_path / "cache")
     tables = {"markdown.sqlite3": "entries", "pictures.sqlite3": "entries", "search.sqlite3": "entries",
-              "templates.sqlite3": "templates"}
+              "searchforms.sqlite3": "entries", "templates.sqlite3": "templates"}
     for name, table in tables.items():
         database = sqlite3.connect(tmp_path / "cache" / name)
         rows = database.execute(f"SELECT key, value, typeof(value) FROM {table}").fetchall()
@@ -132,6 +163,7 @@ def test_the_output_is_the_same_with_every_speed_up_off(tmp_path: Path) -> None:
     assert not (tmp_path / "cache" / "markdown.sqlite3").exists()
     assert not (tmp_path / "cache" / "templates.sqlite3").exists()
     assert not (tmp_path / "cache" / "search.sqlite3").exists()
+    assert not (tmp_path / "cache" / "searchforms.sqlite3").exists()
 
 
 @pytest.mark.slow
@@ -247,6 +279,25 @@ def test_a_changed_upstream_source_turns_its_speed_up_off(monkeypatch: pytest.Mo
     assert pins.check() == {"excerpts": [stale]}
 
 
+def test_the_preview_polls_every_watched_folder_at_the_plugins_interval(tmp_path: Path) -> None:
+    """MkDocs' own server: the folders watched before the plugin's on_serve and after it both poll at 0.2 s."""
+    from mkdocs.livereload import LiveReloadServer
+
+    from hub_speed import preview
+
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    try:
+        (tmp_path / "docs").mkdir()
+        (tmp_path / "theme").mkdir()
+        server.watch(str(tmp_path / "docs"))
+        assert {emitter.timeout for emitter in server.observer.emitters} == {0.5}
+        preview.poll_every(server, preview.POLL_SECONDS)
+        server.watch(str(tmp_path / "theme"))
+        assert [emitter.timeout for emitter in server.observer.emitters] == [0.2, 0.2]
+    finally:
+        server.server_close()
+
+
 def test_post_list_membership_is_by_identity() -> None:
     first, second = object(), object()
     posts = PostList([first])
@@ -273,22 +324,31 @@ def wait_for(url: str, text: str, seconds: float = 60) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("dirty", [False, True])
 def test_preview_of_a_saved_article(site_writer, tmp_path: Path, dirty: bool) -> None:
-    """A save always re-renders the article; a large hub's dirty preview leaves listings for the next build."""
-    config = site_writer({f"artikler/posts/{slug}.md": article(f"Tittel {slug}", "Tekst.", slug=slug)
-                          for slug in ("a", "b", "c")})
+    """A save always re-renders the article, with its related links and search forms; a large hub's dirty
+    preview leaves listings for the next build."""
+    texts = {"a": "Tekst.", "b": "Hver kunde vil ha gode møter med selgeren.", "c": "En kunde og en plan."}
+    config = site_writer({f"artikler/posts/{slug}.md": article(f"Tittel {slug}", body, slug=slug, tags=["felles"])
+                          for slug, body in texts.items()})
     set_speed(config, {"preview_full_rebuild_limit": 1})
     options = ("--dirty",) if dirty else ()
     with serving(config, *options) as url:
         wait_for(f"{url}artikler/", "Tittel a")
         path = tmp_path / "docs/artikler/posts/a.md"
         time.sleep(1.1)  # a new modification time, whatever the file system's resolution
-        path.write_text(article("Tittel endret", "Ny tekst.", slug="a"), encoding="utf-8")
+        path.write_text(article("Tittel endret", "Ny tekst om kundemøter.", slug="a", tags=["felles"]),
+                        encoding="utf-8")
         wait_for(f"{url}artikler/a/", "Tittel endret")
         if dirty:
             listing = fetch(f"{url}artikler/")
             assert "Tittel a" in listing and "Tittel endret" not in listing
         else:
             wait_for(f"{url}artikler/", "Tittel endret")  # the full rebuild after the quick one
+        page = HTMLParser(fetch(f"{url}artikler/a/"))
+        assert {link.attributes["href"] for link in page.css(".hub-related a")} == {"../b/", "../c/"}
+        index = json.loads(fetch(f"{url}search/search_index.json"))
+        [entry] = [doc for doc in index["docs"] if doc["location"] == "artikler/a/"]
+        # The compound's parts, from the words of the other articles (a dirty build reads only the saved one).
+        assert {"kundemoter", "møter", "moter"} <= set(entry["text_forms"].split())
 
 
 @pytest.mark.slow
@@ -346,6 +406,9 @@ def test_navigation_rendered_once_per_state_matches_every_page(tmp_path: Path) -
     builds = [build(tmp_path / name, with_speed, pages=pages, nav=nav, not_in_nav="/takk.md\n/juridisk/\n")
               for name, with_speed in (("fast", True), ("plain", False))]
     assert differences(*builds) == []
+    # A blog view's later pages are not navigation items: they share the navigation of their state.
+    assert (builds[0].site / "artikler/side/3/index.html").exists()
+    assert (builds[0].site / "artikler/kategori/forhandling/side/2/index.html").exists()
     link = builds[0].html("juridisk/mer/personvern/index.html").css_first("nav.md-nav--primary a[href$='om/']")
     assert link.attributes["href"] == "../../../om/"
 

@@ -13,11 +13,9 @@ import functools
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import site
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,6 +24,8 @@ from typing import TYPE_CHECKING
 from hub import filecache
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from PIL import Image, ImageDraw, ImageFont
 
 # Pillow is imported where a card is drawn: a build whose cards all come from the cache never loads it,
@@ -175,6 +175,9 @@ class Painter:
     def _queue(self, job: Callable[..., bool], *args: object) -> None:
         self._waiting.append((job, args))
         if self._pool is None and len(self._waiting) >= self.MIN_BATCH and self._workers > 1:
+            import multiprocessing  # here: a build with every card drawn before loads no process pool
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=site.addsitedir, initargs=(self._import_path,))
         if self._pool is not None:

@@ -16,6 +16,7 @@ in, a :class:`Catalogue` of immutable :class:`Article` records out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import posixpath
 import zoneinfo
@@ -345,8 +346,14 @@ def reading_minutes(body: str, layout: Layout) -> int:
 
     The byline, the listings and ``make check`` all show this one figure.
     """
+    return _reading_minutes(body, layout.words_per_minute)
+
+
+# A preview's rebuilds read the same texts again (the memo gives them the same strings): counted once.
+@functools.lru_cache(maxsize=8192)
+def _reading_minutes(body: str, words_per_minute: int) -> int:
     words = sum(len(text.all_words(block)) for block in text.prose_blocks(body))
-    seconds = math.ceil(words / layout.words_per_minute * 60)
+    seconds = math.ceil(words / words_per_minute * 60)
     # As Material counts them: 12 s for the first image, a second less for each next, at least 3 s.
     seconds += sum(max(3, 12 - index) for index in range(text.image_count(body)))
     return max(1, math.ceil(seconds / 60))

@@ -291,9 +291,10 @@ def _masks(documents: Sequence[Document], labels) -> list[int]:
 
 def rank_all(documents: Sequence[Document], settings: Settings = Settings(),
              pins: Mapping[str, Sequence[str]] | None = None, hidden: Collection[str] = (),
-             now: float = math.inf) -> dict[str, list[Match]]:
-    """Suggestions for every document: pinned keys first; none for *hidden* ones (``related: false``)."""
+             now: float = math.inf, only: Collection[str] | None = None) -> dict[str, list[Match]]:
+    """Suggestions for every document (or those keyed in *only*): pinned keys first; none for *hidden* ones
+    (``related: false``). Every document is a candidate either way."""
     index = RelatedIndex(documents, settings, now)
     pins = pins or {}
     return {document.key: [] if document.key in hidden else index.related(document.key, pins.get(document.key, ()))
-            for document in index.documents}
+            for document in index.documents if only is None or document.key in only}

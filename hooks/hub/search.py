@@ -13,7 +13,7 @@ finds only ``selgerne…``. Two things close the gap, and they split the work:
   shares a Snowball stem with one), so ``vurdering`` never yields ``ring``.
 * **In the browser** (``overrides/assets/javascripts/workers/search-no.js``)
   each query word is cut to its *query stem*: the Snowball Norwegian stem
-  (the same algorithm as ``snowballstemmer``, shipped with Material as
+  (the same algorithm as PyStemmer's, shipped with Material as
   ``lunr.no.stemmer``), then one of :data:`QUERY_ENDINGS` more. A stem is a
   prefix of the word, so the prefix search finds every inflection:
   ``selgerne`` → ``selg`` finds ``selger``, ``selgere`` and ``selgeren``.
@@ -80,10 +80,11 @@ class Vocabulary:
     parts: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, texts: Iterable[str], stemmer: Stemmer | None = None) -> Vocabulary:
-        """The content words of *texts* (index values, HTML allowed), stop words left out."""
+    def of(cls, texts: Iterable[str], stemmer: Stemmer | None = None, also: Iterable[str] = ()) -> Vocabulary:
+        """The content words of *texts* (index values, HTML allowed) and the words *also*, stop words left out."""
         stemmer = stemmer or Stemmer()
         known = {word for text in texts for word in words(text) if len(word) >= MIN_HEAD}
+        known.update(also)
         known -= STOP_WORDS
         return cls(frozenset(known), frozenset(filter(None, map(stemmer.stem, known))),
                    tuple(sorted(word[::-1] for word in known)))

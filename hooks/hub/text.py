@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import snowballstemmer
+import Stemmer as snowball  # PyStemmer: Snowball's own C stemmers
 
 FENCE = re.compile(r"^(```|~~~)")
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
@@ -89,7 +89,7 @@ class Stemmer:
     """Norwegian Snowball stems with stop words removed, cached per distinct word."""
 
     def __init__(self) -> None:
-        self._stemmer = snowballstemmer.stemmer("norwegian")
+        self._stemmer = snowball.Stemmer("norwegian")
         self._cache: dict[str, str | None] = {}
 
     def stem(self, word: str) -> str | None:

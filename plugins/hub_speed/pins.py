@@ -95,6 +95,18 @@ BUILD_LOOP = Patch(
     "0bea1402bb4a41bfd626e0532bc254a1c5e3eafac07b73eef5bceef484852e31",
     "MkDocs serves a saved page before the rest of the rebuild is done")
 
+POLLING = (
+    Patch("preview_polling", "mkdocs/livereload/__init__.py:98 LiveReloadServer.__init__",
+          "e79efeb939bfe4b4bbf5d2f11b320778194229b1fd3f9c061e2a5c66e0df43a2",
+          "MkDocs lets a plugin choose how often the preview polls, or watches for changes without polling"),
+    Patch("preview_polling", "watchdog/observers/api.py:114 EventEmitter",
+          "6188b368ac27be9d8c4bcc4466a64c49082cf2863f349f994edb325a8f832c50",
+          "MkDocs lets a plugin choose how often the preview polls, or watches for changes without polling"),
+    Patch("preview_polling", "watchdog/observers/api.py:192 EventDispatcher",
+          "f5e03b3f882d7bb81fd196d6552d05750a44fa216a2db229a2c17e3e737f1f9e",
+          "MkDocs lets a plugin choose how often the preview polls, or watches for changes without polling"),
+)
+
 TABS = Patch(
     "navigation", "material/templates/partials/tabs.html",
     "d2c82916569e645a6b6dc5a36a2beddfaca5a66c8738c5b3e13b7d100ac2e8b7",
@@ -112,7 +124,8 @@ SEARCH_PARSER = Patch(
     "3227e18afa8a20e15210cd0e298b6edee838f72f05024bd5d191dae87f57fa2b",
     "the parser's output is no longer a function of the page's HTML alone (then the cache must go)")
 
-PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP, SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM)
+PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP,
+           SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, *POLLING)
 
 
 def check(names: set[str] | None = None) -> dict[str, list[Patch]]:
