@@ -14,9 +14,12 @@ hub's one figure (the one ``make check`` prints).
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as dt
+import io
 import logging
+import os
 from typing import Any
 
 import material.plugins.blog.structure as blog_structure
@@ -54,6 +57,17 @@ class _Handoff:
 
     def __init__(self) -> None:
         self.parsed: dict[str, Any] = {}
+        self.texts: dict[str, bytes] = {}  # the bytes of each article this build read, by absolute path
+
+    def open(self, file: Any, mode: str = "r", *args: Any, encoding: str | None = None, **kwargs: Any) -> Any:
+        """Stands in for ``open`` in Material's posts: an article this build read is not read from disk again."""
+        raw = self.texts.get(file) if isinstance(file, str) and mode == "r" and not args and not kwargs else None
+        if raw is not None and encoding == "utf-8-sig":
+            try:
+                return io.StringIO(raw.decode("utf-8-sig"), newline=None)  # as text mode reads it: \r\n as \n
+            except UnicodeDecodeError:
+                pass  # the read below fails as Material expects
+        return builtins.open(file, mode, *args, encoding=encoding, **kwargs)
 
     def load(self, stream: Any, Loader: type) -> Any:  # noqa: N803 - yaml's own parameter name
         source = stream if isinstance(stream, str) else stream.read()
@@ -103,6 +117,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if authors := [problem for problem in articles.problems if problem.path == layout.shown(layout.authors_file)]:
         raise PluginError(_problems(authors))
     blog_structure.yaml = _handoff
+    blog_structure.open = _handoff.open
     meta_plugin.load = _handoff.load
     return config
 
@@ -121,6 +136,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     readtime = bool(site.blog(config).config.post_readtime)
     _handoff.parsed = {article.source: _for_material(article, readtime) for article in articles.articles}
     _handoff.parsed.update({meta.source: meta.meta for meta in articles.defaults})
+    # Every article the catalogue read for this build (in on_config, or above): the bytes the memo holds.
+    read = catalogue.sources(layout, (file.src_uri for file in files))
+    _handoff.texts = {os.path.normpath(path): _memo[path][0] for uri in read if layout.is_article(uri)
+                      if (path := str(layout.docs / uri)) in _memo}
     for warning in articles.warnings:
         log.warning(str(warning))
     if articles.problems:

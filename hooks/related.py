@@ -9,6 +9,7 @@ posts into the page context for ``overrides/partials/related.html``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
@@ -140,14 +141,20 @@ def _document(record: catalogue.Article, blog: Any) -> related.Document:
         key=record.slug,
         title=record.title,
         description=record.description,
-        # The ranking reads only the start of the body; don't extract prose from the rest.
-        body=" ".join(text.prose_blocks(record.body[: 2 * related.Settings.body_chars])),
+        body=_prose_start(record.body),
         categories=record.categories,
         tags=record.tags,
         published=_published(record).timestamp(),
         # Only `mkdocs serve` has drafts and future articles among the posts.
         draft=_is_unpublished(record, blog),
     )
+
+
+# A preview's rebuilds rank the same texts again: their prose is taken once.
+@functools.lru_cache(maxsize=8192)
+def _prose_start(body: str) -> str:
+    # The ranking reads only the start of the body; don't extract prose from the rest.
+    return " ".join(text.prose_blocks(body[: 2 * related.Settings.body_chars]))
 
 
 def _resolve_pins(record: catalogue.Article, posts: dict[str, Any], articles: catalogue.Catalogue, blog: Any,

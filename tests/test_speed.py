@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -130,6 +132,23 @@ def test_the_search_forms_come_from_the_cache_until_any_text_changes(tmp_path: P
     database = sqlite3.connect(tmp_path / "cache" / "searchforms.sqlite3")
     assert database.execute("SELECT count(*) FROM entries").fetchone() == (1,)  # one site's forms
     database.close()
+
+
+@pytest.mark.slow
+def test_an_article_with_a_byte_order_mark_and_windows_line_ends_reads_as_from_disk(tmp_path: Path) -> None:
+    """Material's posts are given the text the catalogue read (hooks/articles.py), decoded as open() decodes it."""
+    text = article("Med BOM", "Første avsnitt.\n\n<!-- more -->\n\n## Del to\n\nAndre avsnitt.", slug="med-bom")
+    pages = {**files(), "artikler/posts/med-bom.md": ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8")}
+    result = build(tmp_path / "bom", True, pages=pages)
+    page = result.html("artikler/med-bom/index.html")
+    assert page.css_first("h1").text(strip=True) == "Med BOM"
+    assert [node.attributes.get("id") for node in page.css("article h2")][:1] == ["del-to"]
+    html = result.text("artikler/med-bom/index.html")
+    assert "\ufeff" not in html and "\r" not in html
+    listings = [path.read_text(encoding="utf-8") for path in (result.site / "artikler").glob("**/index.html")
+                if "med-bom" not in path.parts]
+    assert any("Første avsnitt." in listing for listing in listings)
+    assert not any("Andre avsnitt." in listing for listing in listings)
 
 
 @pytest.mark.slow
@@ -296,6 +315,70 @@ def test_the_preview_polls_every_watched_folder_at_the_plugins_interval(tmp_path
         assert [emitter.timeout for emitter in server.observer.emitters] == [0.2, 0.2]
     finally:
         server.server_close()
+
+
+def test_the_preview_collects_garbage_after_a_rebuild_not_during_it(tmp_path: Path) -> None:
+    import gc
+
+    from mkdocs.livereload import LiveReloadServer
+
+    from hub_speed import preview
+
+    seen: list[bool] = []
+    collected = threading.Event()
+
+    def noticed(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            collected.set()
+
+    server = LiveReloadServer(builder=lambda: seen.append(gc.isenabled()), host="127.0.0.1", port=0,
+                              root=str(tmp_path))
+    gc.callbacks.append(noticed)
+    try:
+        preview.collect_between_builds(server, delay=0.2)
+        server.builder()
+        assert seen == [False]
+        collected.clear()
+        assert collected.wait(5), "no full collection after the build"
+    finally:
+        gc.callbacks.remove(noticed)
+        gc.enable()
+        server.server_close()
+
+
+def test_a_listing_source_is_copied_again_only_when_it_changed(tmp_path: Path) -> None:
+    from hub_speed import preview
+
+    source, target = tmp_path / "index.md", tmp_path / "copies" / "side" / "2.md"
+    source.write_text("# Artikler\n", encoding="utf-8")
+    preview.copy_unless_copied(str(source), str(target))
+    assert target.read_text(encoding="utf-8") == "# Artikler\n"
+    target.write_text("# Merket..\n", encoding="utf-8")  # same size: a skipped copy leaves the mark
+    preview.copy_unless_copied(str(source), str(target))
+    assert target.read_text(encoding="utf-8") == "# Merket..\n"
+    source.write_text("# Bloggen!\n", encoding="utf-8")  # same size, newer than the copy
+    later = target.stat().st_mtime_ns + 10**9
+    os.utime(source, ns=(later, later))
+    preview.copy_unless_copied(str(source), str(target))
+    assert target.read_text(encoding="utf-8") == "# Bloggen!\n"
+    source.write_text("# Alle artiklene\n", encoding="utf-8")  # another size
+    os.utime(source, ns=(0, 0))
+    preview.copy_unless_copied(str(source), str(target))
+    assert target.read_text(encoding="utf-8") == "# Alle artiklene\n"
+
+
+def test_a_generated_listing_source_is_written_only_when_its_text_changed(tmp_path: Path) -> None:
+    from hub_speed import preview
+
+    path = tmp_path / "kategori" / "coaching.md"
+    preview.save_unless_same(None, str(path), "# Coaching")
+    assert path.read_text(encoding="utf-8") == "# Coaching"
+    stamp = path.stat().st_mtime_ns - 10**9
+    os.utime(path, ns=(stamp, stamp))
+    preview.save_unless_same(None, str(path), "# Coaching")
+    assert path.stat().st_mtime_ns == stamp  # untouched: its later pages are not copied again
+    preview.save_unless_same(None, str(path), "# Coaching og ledelse")
+    assert path.read_text(encoding="utf-8") == "# Coaching og ledelse"
 
 
 def test_post_list_membership_is_by_identity() -> None:

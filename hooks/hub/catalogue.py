@@ -190,6 +190,7 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
 
     The ``.meta.yml`` files among them are merged into the articles below them.
     """
+    remember = memo is not None
     memo = {} if memo is None else memo
     uris = sources(layout, src_uris)
     authors, problems = read_authors(layout)
@@ -198,16 +199,15 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
     defaults, default_problems, default_warnings = _read_defaults(layout, meta_files, context, memo)
     problems += default_problems
     articles = sorted(uri for uri in uris if layout.is_article(uri))
-    owns = [_read(layout, uri, memo) for uri in articles]
-    fronts = [_merged(own, uri, defaults) for own, uri in zip(owns, articles)]
     warnings: list[Problem] = list(default_warnings)
-    records = []
-    for uri, own, front in zip(articles, owns, fronts):
-        found = frontmatter.validate(front, context) + frontmatter.placeholders(front)
+    fronts, records = [], []
+    for uri in articles:
+        front, found, unknown, record = _checked(layout, uri, _read(layout, uri, memo), defaults, context, remember)
+        fronts.append(front)
         problems += found
-        warnings += frontmatter.unknown_keys(front)
-        if not found:
-            records.append(_record(front, own, uri, layout))
+        warnings += unknown
+        if record is not None:
+            records.append(record)
     problems += frontmatter.duplicate_slugs(fronts) + frontmatter.redirect_conflicts(fronts)
     problems += _unknown_pins(records, {front.path: front for front in fronts})
     articles = records
@@ -266,6 +266,29 @@ def _read_defaults(layout: Layout, meta_files: list[str], context: frontmatter.C
         if not errors:
             found.append((uri, defaults))
     return found, problems, warnings
+
+
+# What each article's check gave, by path, with what it was made from. The memo hands an unchanged file's
+# parse (and an unchanged .meta.yml's) back as the same object, so in `mkdocs serve` an article whose parse
+# and folder defaults are the very objects of the last build is merged, checked and recorded as it was then.
+_CHECKED: dict[str, tuple[tuple[Any, ...], tuple[FrontMatter, list[Problem], list[Problem], Any]]] = {}
+
+
+def _checked(layout: Layout, uri: str, own: FrontMatter, defaults: list[tuple[str, FrontMatter]],
+             context: frontmatter.Context, remember: bool) -> tuple[FrontMatter, list[Problem], list[Problem], Any]:
+    """An article's merged front matter, its problems, its unknown keys, and its record if it has no problems."""
+    sources = (own, *(meta for _, meta in defaults), context, layout)
+    remembered = _CHECKED.get(uri) if remember else None
+    if remembered is not None and len(remembered[0]) == len(sources) and all(
+            old is new or (old == new and isinstance(new, (Layout, frontmatter.Context)))
+            for old, new in zip(remembered[0], sources)):
+        return remembered[1]
+    front = _merged(own, uri, defaults)
+    found = frontmatter.validate(front, context) + frontmatter.placeholders(front)
+    result = (front, found, frontmatter.unknown_keys(front), None if found else _record(front, own, uri, layout))
+    if remember:
+        _CHECKED[uri] = (sources, result)
+    return result
 
 
 def _merged(front: FrontMatter, src_uri: str, defaults: list[tuple[str, FrontMatter]]) -> FrontMatter:

@@ -85,6 +85,14 @@ LISTINGS = Patch(
     "preview_listings", "material/plugins/blog/plugin.py:108 BlogPlugin.on_files",
     "cba6b06722756a6a733d97bf37e167708375a8f404f461614591c593aababece",
     "Material stops writing its listing sources anew on every build of a --dirty preview")
+LISTING_COPIES = (
+    Patch("preview_listings", "material/plugins/blog/plugin.py:647 BlogPlugin._generate_pages",
+          "cbd8dc08c98ffc925e62c3fb9dcf9fa428b26e9a59f8960748c99a14f5fe1cca",
+          "Material copies a listing's source for each of its later pages only when that source changed"),
+    Patch("preview_listings", "material/plugins/blog/plugin.py:1032 BlogPlugin._save_to_file",
+          "8330a58a284c4751ac6a8cede09ad7f1540bd9781fecac7921179ce0831c87dd",
+          "Material writes a generated listing source only when its text changed"),
+)
 
 SERVE = Patch(
     "preview_two_phase", "mkdocs/commands/serve.py:20 serve",
@@ -94,6 +102,10 @@ BUILD_LOOP = Patch(
     "preview_two_phase", "mkdocs/livereload/__init__.py:192 LiveReloadServer._build_loop",
     "0bea1402bb4a41bfd626e0532bc254a1c5e3eafac07b73eef5bceef484852e31",
     "MkDocs serves a saved page before the rest of the rebuild is done")
+
+COLLECTION = Patch(
+    "preview_gc", BUILD_LOOP.upstream, BUILD_LOOP.sha256,
+    "MkDocs runs its preview's rebuilds with the garbage collector paused, or Python's collector gets cheap")
 
 POLLING = (
     Patch("preview_polling", "mkdocs/livereload/__init__.py:98 LiveReloadServer.__init__",
@@ -124,15 +136,22 @@ SEARCH_PARSER = Patch(
     "3227e18afa8a20e15210cd0e298b6edee838f72f05024bd5d191dae87f57fa2b",
     "the parser's output is no longer a function of the page's HTML alone (then the cache must go)")
 
-PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, SERVE, BUILD_LOOP,
-           SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, *POLLING)
+PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, *LISTING_COPIES, SERVE, BUILD_LOOP,
+           SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, COLLECTION, *POLLING)
 
 
 def check(names: set[str] | None = None) -> dict[str, list[Patch]]:
     """The patches (of the speed-ups *names*, or all) whose upstream source is not the pinned one, by flag."""
     broken: dict[str, list[Patch]] = {}
     for patch in PATCHES:
-        if (names is None or patch.name in names) and not patch.holds():
+        if names is not None and patch.name not in names:
+            continue
+        if patch not in _held:  # once a process: the installed code does not change under a preview
+            _held[patch] = patch.holds()
+        if not _held[patch]:
             broken.setdefault(patch.name, []).append(patch)
     linecache.clearcache()  # inspect.getsource read whole modules into it: nothing here needs them again
     return broken
+
+
+_held: dict[Patch, bool] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import linecache
 import logging
 import os
@@ -28,7 +29,7 @@ READS_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_i
 
 
 # Speed-ups of `mkdocs serve` alone.
-PREVIEW_ONLY = frozenset({"preview_listings", "preview_two_phase", "preview_polling"})
+PREVIEW_ONLY = frozenset({"preview_listings", "preview_two_phase", "preview_polling", "preview_gc"})
 
 
 class SpeedConfig(Config):
@@ -52,6 +53,8 @@ class SpeedConfig(Config):
     preview_two_phase = c.Type(bool, default=True)
     # The preview looks for saved files every 0.2 s instead of MkDocs' 0.5 s (preview.py).
     preview_polling = c.Type(bool, default=True)
+    # The preview collects cyclic garbage after a rebuild is served, not while it builds (preview.py).
+    preview_gc = c.Type(bool, default=True)
 
 
 class SpeedPlugin(BasePlugin[SpeedConfig]):
@@ -73,6 +76,7 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         excerpts.uninstall()
         pages.uninstall()
         search.uninstall()
+        preview.uninstall()  # the pins below are checked against the upstream code itself
         if self.config.preview_full_rebuild_limit < 1:
             raise PluginError("hub-speed: preview_full_rebuild_limit må være 1 eller mer "
                               f"(er {self.config.preview_full_rebuild_limit}).")
@@ -95,6 +99,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             log.info("hub-speed: markdown_cache er av; %s leser andre filer mens siden lages", ", ".join(readers))
             self.active.discard("markdown_cache")
         root = cache_root(os.path.dirname(config.config_file_path))
+        if "preview_listings" in self.active and self.command == "serve":
+            preview.install()  # the blog's folder of listing sources lives as long as the preview
         if "excerpts" in self.active:
             excerpts.install(whole_excerpts=excerpts.excerpts_in_toc(_blog(config).config))
         if "markdown_cache" in self.active:
@@ -130,6 +136,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             from mkdocs.commands import serve as serve_module  # here: a build never loads the preview's server
 
             preview.two_phase(server, serve_module)
+        if "preview_gc" in self.active:
+            preview.collect_between_builds(server)
         return server
 
     # After hooks/escaping.py (110) turns autoescaping on, before anything else compiles a template.
@@ -175,6 +183,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
 
     def on_shutdown(self) -> None:
         self._close()
+        gc.enable()  # off while a preview ran (preview.collect_between_builds)
+        preview.uninstall()
         excerpts.uninstall()
         pages.uninstall()
         search.uninstall()
