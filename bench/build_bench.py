@@ -11,7 +11,7 @@ Each figure is the wall time and peak RSS of one `mkdocs build` process
 (GNU time around it), in this order, side by side in one run:
   plain (first), hub fresh (an empty .cache/: no Markdown, no templates,
   no sharing cards: a new clone), hub warm (the next build), hub cold (the
-  Markdown, picture and template caches deleted, sharing cards kept), plain
+  Markdown, picture, search and template caches deleted, sharing cards kept), plain
   (again). Ratios divide by the mean of the two plain builds.
 Then the preview turnaround at each size given with --preview: `mkdocs serve`
 as `make serve` starts it (--dirty above the plugin's limit), one article
@@ -146,14 +146,11 @@ def profile_summary(config: Path, top: int = 25) -> str:
     return output.getvalue()
 
 
-CACHES = ("markdown.sqlite3", "pictures.sqlite3", "search.sqlite3", "templates.sqlite3")
-
-
 def forget_converted(hub: Path) -> None:
-    """Cold: no converted Markdown, pictures or templates; sharing cards and image variants kept."""
-    for name in CACHES:
-        for stale in (hub.parent / ".cache").glob(f"{name}*"):
-            stale.unlink()
+    """Cold: every cache file of converted work gone (Markdown, pictures, search sections and forms, templates);
+    the sharing cards and image variants (files, not databases) kept."""
+    for stale in (hub.parent / ".cache").glob("*.sqlite3*"):
+        stale.unlink()
 
 
 def main() -> int:

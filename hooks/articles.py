@@ -57,7 +57,8 @@ class _Handoff:
 
     def __init__(self) -> None:
         self.parsed: dict[str, Any] = {}
-        self.texts: dict[str, bytes] = {}  # the bytes of each article this build read, by absolute path
+        self.raw: dict[str, bytes] = {}  # what the catalogue read for this build, by path
+        self.texts: dict[str, bytes] = {}  # the same by normalised path, until the blog has read its posts
 
     def open(self, file: Any, mode: str = "r", *args: Any, encoding: str | None = None, **kwargs: Any) -> Any:
         """Stands in for ``open`` in Material's posts: an article this build read is not read from disk again."""
@@ -111,7 +112,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     layout = site.layout(config)
     uris = catalogue.docs_uris(layout)
     _read_in_config = catalogue.sources(layout, uris)
-    articles = catalogue.load(layout, uris, _memo)
+    _handoff.raw.clear()
+    articles = catalogue.load(layout, uris, _memo, _handoff.raw)
     site.publish(articles)
     # The blog plugin reads .authors.yml in its own on_config, next: stop first, with our message.
     if authors := [problem for problem in articles.problems if problem.path == layout.shown(layout.authors_file)]:
@@ -131,15 +133,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     articles = site.articles()
     # The build's own files: read again only if they are not the ones on_config read from the docs folder.
     if catalogue.sources(layout, (file.src_uri for file in files)) != _read_in_config:
-        articles = catalogue.load(layout, (file.src_uri for file in files), _memo)
+        _handoff.raw.clear()
+        articles = catalogue.load(layout, (file.src_uri for file in files), _memo, _handoff.raw)
         site.publish(articles)
     readtime = bool(site.blog(config).config.post_readtime)
     _handoff.parsed = {article.source: _for_material(article, readtime) for article in articles.articles}
     _handoff.parsed.update({meta.source: meta.meta for meta in articles.defaults})
-    # Every article the catalogue read for this build (in on_config, or above): the bytes the memo holds.
-    read = catalogue.sources(layout, (file.src_uri for file in files))
-    _handoff.texts = {os.path.normpath(path): _memo[path][0] for uri in read if layout.is_article(uri)
-                      if (path := str(layout.docs / uri)) in _memo}
+    # Every article the catalogue read for this build (in on_config, or above), for the blog's posts next.
+    _handoff.texts = {os.path.normpath(path): raw for path, raw in _handoff.raw.items()}
+    _handoff.raw.clear()
     for warning in articles.warnings:
         log.warning(str(warning))
     if articles.problems:
@@ -166,6 +168,12 @@ def _for_material(article: catalogue.Article, readtime: bool) -> dict[str, Any]:
     if readtime:
         meta["readtime"] = article.reading_minutes
     return meta
+
+
+def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
+    """The blog has read its posts (in its on_files): let the bytes go."""
+    _handoff.texts = {}
+    return nav
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) -> str:

@@ -201,11 +201,12 @@ def on_post_build(config: MkDocsConfig) -> None:
 class _EscapedSearchIndex(SearchIndex):
     """Material's search index, with the front-matter values it copies escaped as its UI needs."""
 
-    def __init__(self, forms_cache: Path | None = None, **config: Any) -> None:
+    def __init__(self, forms_cache: Path | None = None, keep_words: bool = False, **config: Any) -> None:
         super().__init__(**config)
         self.descriptions: dict[str, str] = {}  # a page's first entry's location -> its description
         self.forms_cache = forms_cache
-        self.words: frozenset[str] | None = None  # the vocabulary's words, when this build made it
+        self.keep_words = keep_words  # for the next build of a --dirty preview (Material keeps this index)
+        self.words: frozenset[str] | None = None  # the vocabulary's words
 
     def create_entry_for_section(self, section: Section, toc: Any, url: str, page: Page) -> None:
         """Escape the values that come from front matter; leave the rendered ones as they are."""
@@ -222,8 +223,10 @@ class _EscapedSearchIndex(SearchIndex):
 
     def generate_search_index(self, prev: SearchIndex | None) -> str:
         """Material's index, with Norwegian forms for every entry and the rules the browser needs."""
-        self.words = _add_forms(self.entries, prev.entries if prev else [], self.descriptions, self.forms_cache,
-                                getattr(prev, "words", None))
+        words = _add_forms(self.entries, prev.entries if prev else [], self.descriptions, self.forms_cache,
+                           getattr(prev, "words", None))
+        self.words = words if self.keep_words else None
+        del words  # not held while Material writes the index: a build's peak memory is there
         index = super().generate_search_index(prev)
         # Material writes {"config":{…},"docs":[…]}: the rules go last into its config, spliced in, so the
         # whole index is never parsed back into Python objects (a build's peak memory is here).
@@ -246,7 +249,8 @@ def _install_search_index(config: MkDocsConfig) -> None:
     speed = config.plugins.get("hub-speed")
     cached = speed is not None and "search_sections" in getattr(speed, "active", ())
     root = filecache.cache_root(Path(config.config_file_path).parent) if cached else None
-    search.search_index = _EscapedSearchIndex(forms_cache=root and root / "searchforms.sqlite3", **search.config)
+    search.search_index = _EscapedSearchIndex(forms_cache=root and root / "searchforms.sqlite3",
+                                              keep_words=bool(getattr(search, "is_dirty", False)), **search.config)
 
 
 # What the forms are made from besides the texts: the code that makes them, and the stemmers' versions.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import math
 import posixpath
 import zoneinfo
@@ -182,13 +183,16 @@ class Catalogue:
 
 # A read file, by path: its bytes and what they parsed into. `mkdocs serve`
 # keeps one for the session, so a save parses only the file that changed.
+# The memo keeps a hash of the bytes, not the bytes: a build holds each text once, as parsed.
 Memo = dict[str, tuple[bytes, FrontMatter]]
 
 
-def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> Catalogue:
+def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None,
+         read: dict[str, bytes] | None = None) -> Catalogue:
     """Read, merge and validate the articles among *src_uris*, the docs-relative paths of a build's files.
 
-    The ``.meta.yml`` files among them are merged into the articles below them.
+    The ``.meta.yml`` files among them are merged into the articles below them. *read*, if given,
+    gets the bytes of every article read, by path.
     """
     remember = memo is not None
     memo = {} if memo is None else memo
@@ -202,7 +206,8 @@ def load(layout: Layout, src_uris: Iterable[str], memo: Memo | None = None) -> C
     warnings: list[Problem] = list(default_warnings)
     fronts, records = [], []
     for uri in articles:
-        front, found, unknown, record = _checked(layout, uri, _read(layout, uri, memo), defaults, context, remember)
+        front, found, unknown, record = _checked(layout, uri, _read(layout, uri, memo, read), defaults, context,
+                                                 remember)
         fronts.append(front)
         problems += found
         warnings += unknown
@@ -236,13 +241,19 @@ def docs_uris(layout: Layout) -> list[str]:
     return sorted(found)
 
 
-def _read(layout: Layout, src_uri: str, memo: Memo) -> FrontMatter:
+def _read(layout: Layout, src_uri: str, memo: Memo, read: dict[str, bytes] | None = None) -> FrontMatter:
     path = layout.docs / src_uri
     raw = path.read_bytes()
-    remembered = memo.get(str(path))
-    if remembered is None or remembered[0] != raw:
-        remembered = memo[str(path)] = (raw, frontmatter.read(layout.shown(src_uri), raw))
+    if read is not None:
+        read[str(path)] = raw
+    remembered, hashed = memo.get(str(path)), _hash(raw)
+    if remembered is None or remembered[0] != hashed:
+        remembered = memo[str(path)] = (hashed, frontmatter.read(layout.shown(src_uri), raw))
     return remembered[1]
+
+
+def _hash(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 def _read_defaults(layout: Layout, meta_files: list[str], context: frontmatter.Context,
@@ -256,9 +267,9 @@ def _read_defaults(layout: Layout, meta_files: list[str], context: frontmatter.C
     for uri in sorted(meta_files, key=lambda uri: (uri.count("/"), uri)):
         path = layout.docs / uri
         raw = path.read_bytes()
-        remembered = memo.get(str(path))
-        if remembered is None or remembered[0] != raw:
-            remembered = memo[str(path)] = (raw, frontmatter.read_yaml_file(layout.shown(uri), raw))
+        remembered, hashed = memo.get(str(path)), _hash(raw)
+        if remembered is None or remembered[0] != hashed:
+            remembered = memo[str(path)] = (hashed, frontmatter.read_yaml_file(layout.shown(uri), raw))
         defaults = remembered[1]
         errors = frontmatter.validate(defaults, context, complete=False)
         problems += errors
