@@ -381,6 +381,28 @@ def test_a_generated_listing_source_is_written_only_when_its_text_changed(tmp_pa
     assert path.read_text(encoding="utf-8") == "# Coaching og ledelse"
 
 
+def test_a_held_pin_is_remembered_by_its_files_time_and_hashed_again_when_that_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    record = tmp_path / "pins.json"
+    monkeypatch.setattr(pins, "_held", {})
+    assert pins.check(record=record) == {}
+    remembered = json.loads(record.read_text(encoding="utf-8"))
+    assert set(remembered) == {patch.upstream for patch in pins.PATCHES}
+    hashed: list[str] = []
+    monkeypatch.setattr(pins.Patch, "holds", lambda patch: hashed.append(patch.upstream) or False)
+    monkeypatch.setattr(pins, "_held", {})  # as a new process
+    assert pins.check(record=record) == {} and hashed == []  # nothing read: every file is as recorded
+    first = pins.PATCHES[0]
+    remembered[first.upstream][2] -= 1  # the file's time changed since (a reinstall)
+    record.write_text(json.dumps(remembered), encoding="utf-8")
+    monkeypatch.setattr(pins, "_held", {})
+    assert pins.check(record=record) == {first.name: [first]} and hashed == [first.upstream]
+    record.write_text("not json", encoding="utf-8")  # a damaged record: every source is hashed again
+    monkeypatch.setattr(pins, "_held", {})
+    hashed.clear()
+    assert len(pins.check(record=record)) >= 1 and len(hashed) == len(pins.PATCHES)
+
+
 def test_post_list_membership_is_by_identity() -> None:
     first, second = object(), object()
     posts = PostList([first])

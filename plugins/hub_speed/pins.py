@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import linecache
+import os
 from importlib import resources
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 MATERIAL = "9.8.2"
@@ -34,6 +37,13 @@ class Patch:
             return self.current() == self.sha256
         except (AttributeError, ImportError, OSError, TypeError):
             return False
+
+    def file(self) -> str:
+        """The upstream file (found without reading it)."""
+        if " " not in self.upstream:
+            package, _, path = self.upstream.partition("/")
+            return str(resources.files(package) / path)
+        return inspect.getsourcefile(resolve(self.upstream.split()[1], self.upstream.split(":")[0])) or ""
 
 
 def resolve(qualified: str, path: str) -> Any:
@@ -140,18 +150,59 @@ PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATI
            SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, COLLECTION, *POLLING)
 
 
-def check(names: set[str] | None = None) -> dict[str, list[Patch]]:
-    """The patches (of the speed-ups *names*, or all) whose upstream source is not the pinned one, by flag."""
+def check(names: set[str] | None = None, record: Path | None = None) -> dict[str, list[Patch]]:
+    """The patches (of the speed-ups *names*, or all) whose upstream source is not the pinned one, by flag.
+
+    Hashing a patch's upstream source means reading and tokenizing its whole module (a few MB held for the
+    rest of the build), so once a patch held, *record* (a JSON file) remembers its file's path, size and
+    modification time: an untouched file is not read again. A reinstalled package is a new file time.
+    """
+    known = _read_record(record)
+    found = dict(known)
     broken: dict[str, list[Patch]] = {}
     for patch in PATCHES:
         if names is not None and patch.name not in names:
             continue
         if patch not in _held:  # once a process: the installed code does not change under a preview
-            _held[patch] = patch.holds()
+            stamp = _stamp(patch)
+            _held[patch] = stamp is not None and known.get(patch.upstream) == [*stamp, patch.sha256]
+            if not _held[patch]:
+                _held[patch] = patch.holds()
+                if _held[patch] and stamp is not None:
+                    found[patch.upstream] = [*stamp, patch.sha256]
         if not _held[patch]:
             broken.setdefault(patch.name, []).append(patch)
     linecache.clearcache()  # inspect.getsource read whole modules into it: nothing here needs them again
+    if record is not None and found != known:
+        _write_record(record, found)
     return broken
 
 
 _held: dict[Patch, bool] = {}
+
+
+def _stamp(patch: Patch) -> list[Any] | None:
+    try:
+        path = patch.file()
+        status = os.stat(path)
+    except (AttributeError, ImportError, OSError, TypeError):
+        return None
+    return [path, status.st_size, status.st_mtime_ns]
+
+
+def _read_record(path: Path | None) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_record(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data, sort_keys=True, indent=1), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only cache folder: the sources are hashed again next time

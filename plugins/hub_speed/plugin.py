@@ -89,7 +89,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         wanted = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True}
         if self.command != "serve":
             wanted -= PREVIEW_ONLY  # and their upstream code (the preview's server) is never imported
-        broken = pins.check(wanted)
+        root = cache_root(os.path.dirname(config.config_file_path))
+        broken = pins.check(wanted, root / "pins.json")
         for name, patches in broken.items():
             log.info("hub-speed: %s er av; %s er endret siden den ble festet (bygget blir likt, bare tregere)",
                      name, "; ".join(patch.upstream for patch in patches))
@@ -98,7 +99,6 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         if readers and "markdown_cache" in self.active:
             log.info("hub-speed: markdown_cache er av; %s leser andre filer mens siden lages", ", ".join(readers))
             self.active.discard("markdown_cache")
-        root = cache_root(os.path.dirname(config.config_file_path))
         if "preview_listings" in self.active and self.command == "serve":
             preview.install()  # the blog's folder of listing sources lives as long as the preview
         if "excerpts" in self.active:
