@@ -8,15 +8,17 @@ words an article) is built as
     mkdocs.yml, but none of our hooks, templates or the hub-speed plugin;
   * hub:   the hub as it ships.
 Each figure is the wall time and peak RSS of one `mkdocs build` process
-(GNU time around it), in this order, side by side in one run:
-  plain (first), hub fresh (an empty .cache/: no Markdown, no templates,
-  no sharing cards: a new clone), hub warm (the next build), hub cold (the
-  Markdown, picture, search and template caches deleted, sharing cards kept), plain
-  (again). Ratios divide by the mean of the two plain builds.
+(GNU time around it). --rounds times (3), alternated, side by side in one run:
+  plain, hub fresh (an empty .cache/: no Markdown, no templates, no sharing
+  cards, no search forms: a new clone), hub warm (the next build), hub cold
+  (every cache database deleted, sharing cards kept); then plain once more.
+This machine's speed drifts by a third from minute to minute, so ratios divide
+the median of each kind by the median of the plain builds; peak RSS is the
+largest of each kind's rounds.
 Then the preview turnaround at each size given with --preview: `mkdocs serve`
 as `make serve` starts it (--dirty above the plugin's limit), one article
-saved, seconds until its page serves the new text; and, with --profile, a
-cProfile summary of a warm hub build at the first size.
+saved --saves times (5), seconds until its page serves the new text; and, with
+--profile, a cProfile summary of a warm hub build at the first size.
 Not a test: results go to bench/RESULTS.md by hand.
 """
 
@@ -30,6 +32,7 @@ import logging
 import os
 import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,14 +134,17 @@ def profile_summary(config: Path, top: int = 25) -> str:
     # As `mkdocs build --quiet` logs (timed_build): the Markdown cache keys include the log level, so the
     # profiled build reads the entries the timed builds wrote, and is the warm build it is said to be.
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    cwd = os.getcwd()
+    cwd, environment = os.getcwd(), dict(os.environ)
     os.chdir(config.parent)
+    os.environ.update(ENV)  # the timed builds' environment (the editor's repository among it)
     try:
         settings = load_config(str(config), site_dir=str(config.parent / "site-profile"))
         settings.plugins.on_startup(command="build", dirty=False)
         profiler.runcall(build, settings)
     finally:
         os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environment)
     output = io.StringIO()
     stats = pstats.Stats(profiler, stream=output)
     stats.sort_stats("tottime").print_stats(top)
@@ -158,6 +164,8 @@ def main() -> int:
     parser.add_argument("--articles", type=int, nargs="+", default=[100, 400, 1000])
     parser.add_argument("--preview", type=int, nargs="*", default=[100, 1000],
                         help="sizes to time the preview at (of those in --articles)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds of plain, fresh, warm and cold")
+    parser.add_argument("--saves", type=int, default=5, help="saves timed in each preview")
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary of a warm hub build")
     parser.add_argument("--profile-only", action="store_true", help="skip the timings; profile the first size")
     args = parser.parse_args()
@@ -171,24 +179,28 @@ def main() -> int:
         for count in args.articles:
             plain = write_site(Path(folder) / f"plain-{count}", count, hub=False)
             hub = write_site(Path(folder) / f"hub-{count}", count, hub=True)
-            shutil.rmtree(hub.parent / ".cache", ignore_errors=True)
-            first_plain = timed_build(plain)
-            fresh = timed_build(hub)
-            warm = timed_build(hub)
-            forget_converted(hub)
-            cold = timed_build(hub)
-            second_plain = timed_build(plain)
-            plain_s = (first_plain[0] + second_plain[0]) / 2
-            row = {"articles": count, "plain_s": [round(first_plain[0], 2), round(second_plain[0], 2)]}
-            for name, (seconds, rss) in (("fresh", fresh), ("warm", warm), ("cold", cold)):
-                row[f"hub_{name}_s"] = round(seconds, 2)
-                row[f"ratio_{name}"] = round(seconds / plain_s, 3)
-                row[f"hub_{name}_peak_rss_mb"] = round(rss)
-            row["plain_peak_rss_mb"] = round(max(first_plain[1], second_plain[1]))
+            runs: dict[str, list[tuple[float, float]]] = {"plain": [], "fresh": [], "warm": [], "cold": []}
+            for _ in range(args.rounds):  # alternated, so a slow spell of the machine falls on every kind
+                runs["plain"].append(timed_build(plain))
+                shutil.rmtree(hub.parent / ".cache", ignore_errors=True)
+                runs["fresh"].append(timed_build(hub))
+                runs["warm"].append(timed_build(hub))
+                forget_converted(hub)
+                runs["cold"].append(timed_build(hub))
+            runs["plain"].append(timed_build(plain))
+            plain_s = statistics.median(seconds for seconds, _ in runs["plain"])
+            row = {"articles": count, "rounds": args.rounds, "plain_s": [round(s, 2) for s, _ in runs["plain"]],
+                   "plain_median_s": round(plain_s, 2),
+                   "plain_peak_rss_mb": round(max(rss for _, rss in runs["plain"]))}
+            for name in ("fresh", "warm", "cold"):
+                median = statistics.median(seconds for seconds, _ in runs[name])
+                row[f"hub_{name}_s"] = [round(seconds, 2) for seconds, _ in runs[name]]
+                row[f"ratio_{name}"] = round(median / plain_s, 3)
+                row[f"hub_{name}_peak_rss_mb"] = round(max(rss for _, rss in runs[name]))
             results["builds"].append(row)
             print(json.dumps(row), flush=True)
             if count in args.preview:
-                results["preview_s"][count] = turnaround(hub)
+                results["preview_s"][count] = turnaround(hub, args.saves)
                 print(json.dumps({"preview": count, "seconds": results["preview_s"][count]}), flush=True)
         print(json.dumps(results, indent=2))
         if args.profile:

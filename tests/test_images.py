@@ -250,6 +250,17 @@ def test_rewrite_touches_only_the_images_in_the_text() -> None:
     assert lines[6] == '<p><img src="small.png" alt="satt" width="10" height="5" loading="lazy" decoding="async"></p>'
 
 
+@pytest.mark.parametrize("last", ['<img src="small.png" alt="a > b">', "<img alt='a>b' src=\"small.png\">",
+                                  '<IMG SRC="small.png" ALT="stor">', '<img src="small.png"\nalt="to linjer">'])
+def test_the_last_image_of_a_page_is_rewritten_whatever_its_attributes_hold(last: str) -> None:
+    """Only the page up to the end of its last <img> is parsed: that tag must be read whole."""
+    tail = "<p>" + "Mer tekst, ingen bilder. " * 200 + "</p>\n<form><input value='<img'></form>\n</article>\n"
+    page = f'<article class="md-content__inner">\n<h2>A</h2>\n<p>{last}</p>\n{tail}'
+    out = images.rewrite(page, resolver, render)
+    assert 'width="300" height="200" loading="lazy"' in out and last not in out
+    assert out.endswith(tail)
+
+
 def test_an_image_after_the_first_subheading_is_lazy_even_if_first() -> None:
     page = '<article class="md-content__inner">\n<h2>A</h2>\n<p><img src="small.png" alt=""></p>\n</article>'
     assert 'loading="lazy"' in images.rewrite(page, resolver, render)

@@ -311,6 +311,8 @@ class Found:
 CONTAINERS = (("article", "md-content__inner"), ("div", "md-post__content"))
 # The first image before the first of these headings is likely on the first screen: loaded at once.
 FOLD_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+# A whole <img> start tag, quoted attribute values and all.
+_LAST_IMG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _ATTRIBUTE_NAME = re.compile(r"^[a-zA-Z_:][-a-zA-Z0-9_:.]*$")
 
 
@@ -433,10 +435,13 @@ def replacements(html: str, resolve: Callable[[str], Found | None], render: Call
     # Only the part from the first text container on is parsed: the header before it is most of a page.
     first = min((found for _, wanted in CONTAINERS if (found := html.find(wanted)) >= 0), default=-1)
     offset = html.rfind("<", 0, first)
-    if first < 0 or offset < 0 or "<img" not in html[offset:]:
+    if first < 0 or offset < 0 or "<img" not in html[offset:].lower():
         return []
+    # ... and only up to the end of the last <img> tag: nothing after it can change (an article's text and
+    # forms after its byline are most of the rest).
+    last = _LAST_IMG.match(html, html.lower().rfind("<img"))
     parser = _Images()
-    parser.feed(html[offset:])
+    parser.feed(html[offset:last.end() if last else len(html)])
     parser.close()
     starts = [offset] + [offset + match.end() for match in re.finditer("\n", html[offset:])]  # as HTMLParser counts
     changes = []
