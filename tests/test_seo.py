@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from hub import cards, seo
-from support import SITE_URL, SLUGS, Build, article
+from support import REPO, SITE_URL, SLUGS, Build, article
 
 
 def json_ld(page) -> dict[str, dict]:
@@ -117,6 +117,21 @@ def test_cards_are_deterministic_and_cached(tmp_path: Path) -> None:
     assert cards.render_cached(card, tmp_path / "cache", tmp_path / "a.png") is True
     assert cards.render_cached(card, tmp_path / "cache", tmp_path / "b.png") is False
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_cards_drawn_by_the_worker_process_are_the_bytes_drawn_in_the_build(tmp_path: Path) -> None:
+    """The Painter's worker (spawned; one core stays with the build) writes exactly what render() makes."""
+    new = [cards.Card(f"Kort nummer {number} om salgsledelse", "Coaching", "Arctic") for number in range(10)]
+    painter = cards.Painter(tmp_path / "cache", str(REPO / "hooks"), workers=1)
+    for card in new:
+        painter.add(card)
+    assert painter._pool is not None  # at MIN_BATCH new cards, a worker draws them
+    assert painter.wait() == 10
+    assert all((tmp_path / "cache" / f"{card.key()}.png").read_bytes() == cards.render(card) for card in new)
+    again = cards.Painter(tmp_path / "cache", str(REPO / "hooks"), workers=1)
+    for card in new:
+        again.add(card)
+    assert again.wait() == 0 and again._pool is None  # nothing new: no worker started
 
 
 def test_long_titles_are_wrapped_and_shortened() -> None:

@@ -161,7 +161,9 @@ class Painter:
     def __init__(self, cache: Path, import_path: str, workers: int | None = None) -> None:
         self.cache = cache
         self._import_path = import_path
-        self._workers = workers or len(os.sched_getaffinity(0))
+        # One core stays with the build itself, which renders pages meanwhile: on two cores one worker draws
+        # 1,000 cards (about 10 s) well within the build, and a second would only slow the pages down.
+        self._workers = workers or len(os.sched_getaffinity(0)) - 1
         self._waiting: list[tuple[Callable[..., bool], tuple[object, ...]]] = []
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[bool]] = []
@@ -176,7 +178,7 @@ class Painter:
 
     def _queue(self, job: Callable[..., bool], *args: object) -> None:
         self._waiting.append((job, args))
-        if self._pool is None and len(self._waiting) >= self.MIN_BATCH and self._workers > 1:
+        if self._pool is None and len(self._waiting) >= self.MIN_BATCH and self._workers >= 1:
             import multiprocessing  # here: a build with every card drawn before loads no process pool
             from concurrent.futures import ProcessPoolExecutor
 
