@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -558,3 +560,138 @@ def test_a_preview_limit_that_is_not_a_number_is_a_norwegian_line_naming_its_lin
     error = capsys.readouterr().err
     assert "mkdocs.yml:" in error and "preview_full_rebuild_limit: må være et heltall" in error
     assert "Traceback" not in error
+
+
+# -- the RSS plugin's libraries (rss_imports, plugins/hub_speed/rss.py) -------------------------------------------
+
+LIBRARIES = ("git", "requests", "cachecontrol", "urllib3")
+# A hook that writes down, as the build ends, which of the RSS plugin's libraries the process has loaded.
+LOADED_HOOK = """
+import json, os, sys
+def on_shutdown():
+    with open(os.environ["HUB_TEST_LOADED"], "w") as out:
+        json.dump(sorted(name for name in {LIBRARIES!r} if name in sys.modules), out)
+"""
+
+
+def loaded_after_build(root: Path, plugins: list | None = None, **speed: object) -> list[str]:
+    """Build a small site (with an image for the feed's enclosures); the RSS plugin's libraries it loaded."""
+    config = write_site(root, files())
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    hook = root / "loaded.py"
+    hook.write_text(LOADED_HOOK.format(LIBRARIES=LIBRARIES), encoding="utf-8")
+    settings["hooks"].append(str(hook))
+    if speed:
+        settings["plugins"] = [{SPEED: {**(plugin[SPEED] or {}), **speed}} if isinstance(plugin, dict)
+                               and SPEED in plugin else plugin for plugin in settings["plugins"]]
+    if plugins is not None:
+        settings["plugins"] = plugins(settings["plugins"])
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    result = run_mkdocs(config, root / "site", env={"HUB_CACHE_DIR": str(root / "cache"),
+                                                    "HUB_TEST_LOADED": str(root / "loaded.json")})
+    assert result.returncode == 0, result.output
+    feed = HTMLParser((root / "site/feed_rss_created.xml").read_text(encoding="utf-8"))
+    assert {node.text() for node in feed.css("item > title")} >= {"Artikkel lang", "Med bilde"}
+    return json.loads((root / "loaded.json").read_text(encoding="utf-8"))
+
+
+def _named(plugin: object) -> str:
+    return next(iter(plugin)) if isinstance(plugin, dict) else str(plugin)
+
+
+@pytest.mark.slow
+def test_a_build_loads_none_of_the_rss_plugins_git_and_http_libraries(tmp_path: Path) -> None:
+    assert loaded_after_build(tmp_path / "on") == []
+
+
+@pytest.mark.slow
+def test_with_rss_imports_off_the_rss_plugin_loads_its_libraries_as_upstream(tmp_path: Path) -> None:
+    assert loaded_after_build(tmp_path / "off", rss_imports=False) == sorted(LIBRARIES)
+
+
+@pytest.mark.slow
+def test_an_rss_plugin_loaded_before_hub_speed_keeps_its_own_imports(tmp_path: Path) -> None:
+    def rss_first(plugins: list) -> list:
+        return sorted(plugins, key=lambda plugin: _named(plugin) != "rss")
+    assert loaded_after_build(tmp_path / "first", plugins=rss_first) == sorted(LIBRARIES)
+
+
+# Each runs in a new interpreter: which modules are loaded is what is checked.
+DEFERRED_HTTP = """
+import sys, warnings
+import hub_speed.plugin  # noqa: F401 - loads the RSS plugin's util.py with stand-ins
+from mkdocs_rss_plugin import util
+from mkdocs_rss_plugin.constants import REMOTE_REQUEST_HEADERS
+assert not {"requests", "cachecontrol", "urllib3", "git"} & set(sys.modules), sorted(sys.modules)
+tool = util.Util(cache_dir=sys.argv[1], use_git=False)
+assert not {"requests", "cachecontrol", "urllib3", "git"} & set(sys.modules), "the session was made at once"
+adapter = tool.req_session.get_adapter("https://example.invalid/bilde.png")   # first use: made for real
+import requests, requests.exceptions, urllib3
+from cachecontrol.adapter import CacheControlAdapter
+from cachecontrol.caches.file_cache import SeparateBodyFileCache
+assert isinstance(tool.req_session._real, requests.Session)
+assert isinstance(adapter, CacheControlAdapter) and isinstance(adapter.cache, SeparateBodyFileCache)
+assert adapter.cache.directory == sys.argv[1] and adapter.cacheable_methods == ("GET", "HEAD")
+assert all(tool.req_session.headers[key] == value for key, value in REMOTE_REQUEST_HEADERS.items())
+# What util.py catches and calls is the real library's from now on, and its import-time call was made.
+assert util.ConnectionError is requests.exceptions.ConnectionError and util.HTTPError is requests.exceptions.HTTPError
+assert util.urllib3 is urllib3 and util.Session is requests.Session
+assert any(entry[2] is urllib3.exceptions.HTTPWarning and entry[0] == "ignore" for entry in warnings.filters)
+print("ok")
+"""
+
+DEFERRED_GIT = """
+import logging, sys
+import hub_speed.plugin  # noqa: F401
+from mkdocs_rss_plugin import util
+messages = []
+logging.getLogger().addHandler(type("H", (logging.Handler,), {"emit": lambda self, record:
+                                                              messages.append(record.getMessage())})())
+outside = util.Util(cache_dir=sys.argv[1] + "/cache", use_git=True, path=sys.argv[1] + "/outside")
+import git
+assert util.InvalidGitRepositoryError is git.InvalidGitRepositoryError and util.Repo is git.Repo
+# Caught by its own clause, not by the `except Exception` after it: the real exception class was in place.
+assert outside.git_is_valid is False and any("is not a valid git directory" in text for text in messages), messages
+inside = util.Util(cache_dir=sys.argv[1] + "/cache", use_git=True, path=sys.argv[1] + "/repo")
+assert inside.git_is_valid is True and inside.repo.rev_parse("HEAD")
+print("ok")
+"""
+
+ANOTHER_IMPORTER = """
+import sys
+import hub_speed.plugin  # noqa: F401
+import requests, git
+assert requests.Session.__module__ == "requests.sessions" and git.Repo.__module__.startswith("git.")
+assert type(sys.modules["requests"]).__name__ == "module"
+from mkdocs_rss_plugin import util
+assert util.Session is not requests.Session  # util.py's stays deferred until it is used
+print("ok")
+"""
+
+
+def run_script(script: str, *args: str) -> str:
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.slow
+def test_the_rss_plugins_http_session_is_made_as_upstream_makes_it_on_first_use(tmp_path: Path) -> None:
+    assert run_script(DEFERRED_HTTP, str(tmp_path / "http")) == "ok"
+
+
+@pytest.mark.slow
+def test_use_git_loads_git_on_first_use_and_its_exceptions_are_caught_as_upstream(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.md").write_text("a\n", encoding="utf-8")
+    git = ["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    for command in (["init", "-q"], ["add", "a.md"], ["commit", "-q", "-m", "a"]):
+        subprocess.run([*git, *command], check=True, capture_output=True)
+    assert run_script(DEFERRED_GIT, str(tmp_path)) == "ok"
+
+
+@pytest.mark.slow
+def test_another_importer_of_those_libraries_gets_the_real_ones() -> None:
+    assert run_script(ANOTHER_IMPORTER) == "ok"

@@ -10,6 +10,7 @@ One module per speed-up, each switched by one flag of :class:`hub_speed.plugin.S
 * :mod:`.navigation`: the navigation is rendered once per distinct state;
 * :mod:`.templates`: Jinja's generated Python is kept across builds, so a
   template is parsed and generated once, not on every build;
+* :mod:`.rss`: the RSS plugin's git and HTTP libraries load when first used;
 * :mod:`.preview`: a large hub's ``mkdocs serve --dirty`` keeps listing pages.
 
 Every patch of an upstream function is described by a :class:`.pins.Patch`: the

@@ -146,8 +146,18 @@ SEARCH_PARSER = Patch(
     "3227e18afa8a20e15210cd0e298b6edee838f72f05024bd5d191dae87f57fa2b",
     "the parser's output is no longer a function of the page's HTML alone (then the cache must go)")
 
+RSS_UTIL = Patch(
+    "rss_imports", "mkdocs_rss_plugin/util.py",
+    "b9ddb7664bb3ed1025c9921dd41e775948d251921686fb0ad6d98c84be45f8b8",
+    "mkdocs-rss-plugin imports GitPython, requests and CacheControl where it uses them, not as it loads")
+RSS_CI = Patch(
+    "rss_imports", "mkdocs_rss_plugin/git_manager/ci.py",
+    "f098103dae5af91fbb23d0cd485b08e0a715fc60fdd8bd7cb9262e394ce850a8",
+    "mkdocs-rss-plugin imports GitPython where it uses it, not as it loads")
+
 PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, *LISTING_COPIES, SERVE, BUILD_LOOP,
-           SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, COLLECTION, *POLLING)
+           SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, COLLECTION, *POLLING,
+           RSS_UTIL, RSS_CI)
 
 
 def check(names: set[str] | None = None, record: Path | None = None) -> dict[str, list[Patch]]:

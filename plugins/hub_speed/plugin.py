@@ -16,11 +16,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 
-from . import excerpts, navigation, pages, pins, posts, preview, search
+from . import excerpts, navigation, pages, pins, posts, preview, rss, search
 from .cache import FORMAT, MarkdownCache, cache_root, digest, stable
 from .templates import GeneratedSource, SessionBytecode
 
 log = logging.getLogger("mkdocs.plugins.hub_speed")
+
+# Before MkDocs loads the RSS plugin (listed after hub-speed): its git and HTTP libraries load when first
+# used (rss.py). on_config undoes it when the rss_imports flag is off or the pinned files changed.
+rss.defer()
 
 # Markdown extensions that read other files while converting: a cached page
 # could not know that such a file changed, so the Markdown cache stays off.
@@ -33,6 +37,8 @@ PREVIEW_ONLY = frozenset({"preview_listings", "preview_two_phase", "preview_poll
 
 
 class SpeedConfig(Config):
+    # The RSS plugin's GitPython, requests and CacheControl imported when first used, not as it loads (rss.py).
+    rss_imports = c.Type(bool, default=True)
     # Listings convert only the text before <!-- more -->, each excerpt parsed once per build (excerpts.py).
     excerpts = c.Type(bool, default=True)
     # Each page's search sections parsed from its HTML once, kept in .cache/search.sqlite3 (search.py).
@@ -85,6 +91,7 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
                      "(bygget blir likt, bare tregere)", pins.MATERIAL, pins.MKDOCS, version("mkdocs-material"),
                      version("mkdocs"))
             self.active = set()
+            rss.resolve()
             return config
         wanted = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True}
         if self.command != "serve":
@@ -95,6 +102,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
             log.info("hub-speed: %s er av; %s er endret siden den ble festet (bygget blir likt, bare tregere)",
                      name, "; ".join(patch.upstream for patch in patches))
         self.active = wanted - set(broken)
+        if "rss_imports" not in self.active:
+            rss.resolve()  # the RSS plugin as upstream wrote it
         readers = sorted(READS_FILES & set(config.markdown_extensions))
         if readers and "markdown_cache" in self.active:
             log.info("hub-speed: markdown_cache er av; %s leser andre filer mens siden lages", ", ".join(readers))
