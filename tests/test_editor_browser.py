@@ -143,10 +143,21 @@ def _open(context, editor: Editor, refused: list[str] | None = None):
 
 def _publish(page) -> None:
     """«Publiser» → «Publiser nå»: with the local backend, that writes the file (a draft stays draft: true)."""
+    # The toast of an earlier save may still be showing: wait for a new one, added after this click.
+    page.evaluate("""() => {
+        window.hubSaved = false;
+        new MutationObserver((records, observer) => {
+            if (records.some(record => [...record.addedNodes].some(node =>
+                    (node.textContent || "").includes("Innlegg lagret")))) {
+                window.hubSaved = true;
+                observer.disconnect();
+            }
+        }).observe(document.body, {childList: true, subtree: true, characterData: true});
+    }""")
     page.get_by_role("button", name="Publiser", exact=True).click()
     page.get_by_text("Publiser nå", exact=True).click()
     try:
-        page.get_by_text("Innlegg lagret").wait_for(timeout=20_000)
+        page.wait_for_function("() => window.hubSaved === true", timeout=20_000)
     except Exception:
         page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "editor-not-saved.png"), full_page=True)
         raise
