@@ -45,8 +45,9 @@ from . import pins
 RSS_PLUGIN = "1.19.0"
 MODULES = ("mkdocs_rss_plugin.util", "mkdocs_rss_plugin.git_manager.ci")
 # What those two files import, name by name (kept in step with the pinned text).
-CALLABLES = {"git": ("Repo", "Git"), "cachecontrol.caches.file_cache": ("SeparateBodyFileCache",),
-             "urllib3": ("disable_warnings",)}
+CALLABLES = {"git": ("Repo", "Git")}
+RECORDED = {"cachecontrol.caches.file_cache": ("SeparateBodyFileCache",)}  # made with the HTTP session
+REPLAYED = {"urllib3": ("disable_warnings",)}  # called as util.py loads; called for real on resolve
 EXCEPTIONS = {"git": ("GitCommandError", "GitCommandNotFound", "InvalidGitRepositoryError"),
               "requests.exceptions": ("ConnectionError", "HTTPError")}
 PACKAGES = ("git", "requests", "requests.exceptions", "cachecontrol", "cachecontrol.caches",
@@ -103,16 +104,15 @@ def resolve() -> None:
     if not state.deferred:
         return
     real = {name: importlib.import_module(name) for name in PACKAGES}
+    labels = {id(stand_in): label for label, stand_in in state.stand_ins.items()}
     for module_name in MODULES:
         namespace = vars(sys.modules[module_name])
         for key, value in list(namespace.items()):
             if isinstance(value, _StandInModule):
                 namespace[key] = real[value.__name__]
-            else:
-                for label, stand_in in state.stand_ins.items():
-                    if value is stand_in:
-                        package, _, name = label.partition(":")
-                        namespace[key] = getattr(real[package], name)
+            elif id(value) in labels:
+                package, _, name = labels[id(value)].partition(":")
+                namespace[key] = getattr(real[package], name)
     state.deferred = False
     for package, name, args, kwargs in state.replay:
         getattr(real[package], name)(*args, **kwargs)
@@ -148,6 +148,10 @@ def _make_stand_in(package: str, name: str) -> Any:
         return _LazyHttp
     if name in CALLABLES.get(package, ()):
         return _Deferred(package, name)
+    if name in RECORDED.get(package, ()):
+        return _Recorded(package, name)
+    if name in REPLAYED.get(package, ()):
+        return _Replayed(package, name)
     raise ImportError(f"hub-speed: {package}.{name} is not among the names mkdocs_rss_plugin/util.py was pinned "
                       "with (plugins/hub_speed/rss.py)")
 
@@ -158,14 +162,31 @@ class _Deferred:
     def __init__(self, package: str, name: str) -> None:
         self.package, self.name = package, name
 
+    def real(self) -> Any:
+        return getattr(importlib.import_module(self.package), self.name)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.package == "urllib3" and self.name == "disable_warnings" and state.deferred:
-            state.replay.append((self.package, self.name, args, kwargs))
-            return None
-        if self.package == "cachecontrol.caches.file_cache" and state.deferred:
-            return _PendingCall(self, args, kwargs)  # the HTTP session's cache, made with the session
         resolve()
-        return getattr(importlib.import_module(self.package), self.name)(*args, **kwargs)
+        return self.real()(*args, **kwargs)
+
+
+class _Replayed(_Deferred):
+    """Called while util.py loads: recorded, and called for real when the libraries are resolved."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not state.deferred:
+            return super().__call__(*args, **kwargs)
+        state.replay.append((self.package, self.name, args, kwargs))
+        return None
+
+
+class _Recorded(_Deferred):
+    """Part of the HTTP session (its cache): the call is recorded and made with the session."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not state.deferred:
+            return super().__call__(*args, **kwargs)
+        return _PendingCall(self, args, kwargs)
 
 
 class _PendingCall:
@@ -173,7 +194,7 @@ class _PendingCall:
         self.target, self.args, self.kwargs = target, args, kwargs
 
     def make(self) -> Any:
-        return getattr(importlib.import_module(self.target.package), self.target.name)(*self.args, **self.kwargs)
+        return self.target.real()(*self.args, **self.kwargs)
 
 
 class _PendingSession:
