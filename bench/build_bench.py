@@ -9,16 +9,20 @@ words an article) is built as
   * hub:   the hub as it ships.
 Each figure is the wall time and peak RSS of one `mkdocs build` process
 (GNU time around it). --rounds times (3), alternated, side by side in one run:
-  plain, hub fresh (an empty .cache/: no Markdown, no templates, no sharing
-  cards, no search forms: a new clone), hub warm (the next build), hub cold
-  (every cache database deleted, sharing cards kept); then plain once more.
+  plain (over its last build's site/), hub fresh (no .cache/ and no site/:
+  no Markdown, no templates, no sharing cards, no search forms, nothing to
+  write over: a new clone), hub warm (the next build, over the fresh one's
+  site/), hub cold (every cache database deleted; sharing cards and site/
+  kept); then plain once more.
 This machine's speed drifts by a third from minute to minute, so ratios divide
 the median of each kind by the median of the plain builds; peak RSS is the
 largest of each kind's rounds.
 Then the preview turnaround at each size given with --preview: `mkdocs serve`
 as `make serve` starts it (--dirty above the plugin's limit), one article
 saved --saves times (5), seconds until its page serves the new text; and, with
---profile, a cProfile summary of a warm hub build at the first size.
+--profile, a cProfile summary of a warm hub build at the first size, made
+before that size's preview saves an article (so it is as warm as the timed
+warm builds).
 Not a test: results go to bench/RESULTS.md by hand.
 """
 
@@ -138,7 +142,7 @@ def profile_summary(config: Path, top: int = 25) -> str:
     os.chdir(config.parent)
     os.environ.update(ENV)  # the timed builds' environment (the editor's repository among it)
     try:
-        settings = load_config(str(config), site_dir=str(config.parent / "site-profile"))
+        settings = load_config(str(config), site_dir=str(config.parent / "site"))  # over the timed builds' site/
         settings.plugins.on_startup(command="build", dirty=False)
         profiler.runcall(build, settings)
     finally:
@@ -182,7 +186,8 @@ def main() -> int:
             runs: dict[str, list[tuple[float, float]]] = {"plain": [], "fresh": [], "warm": [], "cold": []}
             for _ in range(args.rounds):  # alternated, so a slow spell of the machine falls on every kind
                 runs["plain"].append(timed_build(plain))
-                shutil.rmtree(hub.parent / ".cache", ignore_errors=True)
+                for made in (".cache", "site"):  # a new clone has neither
+                    shutil.rmtree(hub.parent / made, ignore_errors=True)
                 runs["fresh"].append(timed_build(hub))
                 runs["warm"].append(timed_build(hub))
                 forget_converted(hub)
@@ -199,12 +204,14 @@ def main() -> int:
                 row[f"hub_{name}_peak_rss_mb"] = round(max(rss for _, rss in runs[name]))
             results["builds"].append(row)
             print(json.dumps(row), flush=True)
+            if args.profile and count == args.articles[0]:  # the cold build just filled every cache again
+                profile = profile_summary(hub)
             if count in args.preview:
                 results["preview_s"][count] = turnaround(hub, args.saves)
                 print(json.dumps({"preview": count, "seconds": results["preview_s"][count]}), flush=True)
         print(json.dumps(results, indent=2))
         if args.profile:
-            print(profile_summary(Path(folder) / f"hub-{args.articles[0]}" / "mkdocs.yml"))
+            print(profile)
     return 0
 
 

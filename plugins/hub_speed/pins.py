@@ -155,9 +155,27 @@ RSS_CI = Patch(
     "f098103dae5af91fbb23d0cd485b08e0a715fc60fdd8bd7cb9262e394ce850a8",
     "mkdocs-rss-plugin imports GitPython where it uses it, not as it loads")
 
+# A full build writes over the last build's files (output.py): the two functions replaced, the build that calls
+# them (clean first, every page and template written before on_post_build), and every writer on the way.
+_IN_PLACE = "MkDocs writes a full build over the last one's files, or stops emptying the site folder first"
+OUTPUT = (
+    Patch("site_in_place", "mkdocs/utils/__init__.py:134 clean_directory",
+          "b3c0aa8107311f444a1e97dd3384c10c85807697f225387c97c6a06bfb42ce92", _IN_PLACE),
+    Patch("site_in_place", "mkdocs/utils/__init__.py:126 write_file",
+          "7ca9477c4bda00c8928bfe09d8e83137adeb8cffde47be7bdb33f8984fb95a5a", _IN_PLACE),
+    Patch("site_in_place", "mkdocs/commands/build.py:249 build",
+          "c476b64474acfaa20c08fdedc074238c6521bf320263065ee7de983ebf2032f9", _IN_PLACE),
+    Patch("site_in_place", "mkdocs/commands/build.py:91 _build_theme_template",
+          "628a78f6a129c8a053a2f803990e8102540958d5e880ac0feae6c6c4ef544980", _IN_PLACE),
+    Patch("site_in_place", "mkdocs/structure/files.py:473 File.copy_file",
+          "369c71ea1799a93848ff69d0fe0146ec6580b0b1e7580996f6e1a39bda20e2ed", _IN_PLACE),
+    Patch("site_in_place", "mkdocs/utils/__init__.py:113 copy_file",
+          "ce5ccca491bb38a873e11c125452ee09f0df0a8322daf0882896902576ed9b80", _IN_PLACE),
+)
+
 PATCHES = (EXCERPT, EXCERPT_INIT, MARKDOWN_CONVERT, PAGE_RENDER, POSTS, NAVIGATION, COMPILE, LISTINGS, *LISTING_COPIES, SERVE, BUILD_LOOP,
            SEARCH_ENTRY, SEARCH_PARSER, TABS, TABS_ITEM, COLLECTION, *POLLING,
-           RSS_UTIL, RSS_CI)
+           RSS_UTIL, RSS_CI, *OUTPUT)
 
 
 def check(names: set[str] | None = None, record: Path | None = None) -> dict[str, list[Patch]]:

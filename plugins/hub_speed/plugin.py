@@ -13,10 +13,10 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from . import excerpts, navigation, pages, pins, posts, preview, rss, search
+from . import excerpts, navigation, output, pages, pins, posts, preview, rss, search
 from .cache import FORMAT, MarkdownCache, cache_root, digest, stable
 from .templates import GeneratedSource, SessionBytecode
 
@@ -35,6 +35,9 @@ READS_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_i
 # Speed-ups of `mkdocs serve` alone.
 PREVIEW_ONLY = frozenset({"preview_listings", "preview_two_phase", "preview_polling", "preview_gc"})
 
+# The sweep of the last build's files runs before every other on_post_build (output.py).
+SWEEP_PRIORITY = 1000
+
 
 class SpeedConfig(Config):
     # The RSS plugin's GitPython, requests and CacheControl imported when first used, not as it loads (rss.py).
@@ -51,6 +54,9 @@ class SpeedConfig(Config):
     navigation = c.Type(bool, default=True)
     # Jinja's generated Python kept in .cache/templates.sqlite3; in `mkdocs serve`, compiled code too (templates.py).
     templates = c.Type(bool, default=True)
+    # A full `mkdocs build` writes over the last build's files instead of emptying site/ first, leaves files
+    # holding the same bytes as they are, and deletes what it did not write before on_post_build (output.py).
+    site_in_place = c.Type(bool, default=True)
     # `mkdocs serve --dirty` keeps listing pages it has built (preview.py) ...
     preview_listings = c.Type(bool, default=True)
     # ... above this many articles; `make serve` starts --dirty above it too (1 or more).
@@ -69,6 +75,7 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
     def __init__(self) -> None:
         self.command = "build"
         self.dirty = False
+        self.site_dir = ""
         self.active: set[str] = set()
         self.sources: GeneratedSource | None = None
         self.bytecode = SessionBytecode()  # lives as long as the plugin: the `mkdocs serve` session
@@ -83,6 +90,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         pages.uninstall()
         search.uninstall()
         preview.uninstall()  # the pins below are checked against the upstream code itself
+        output.uninstall()
+        self.site_dir = config.site_dir
         if self.config.preview_full_rebuild_limit < 1:
             raise PluginError("hub-speed: preview_full_rebuild_limit må være 1 eller mer "
                               f"(er {self.config.preview_full_rebuild_limit}).")
@@ -96,6 +105,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         wanted = {name for name, _ in SpeedConfig._schema if self.config.get(name) is True}
         if self.command != "serve":
             wanted -= PREVIEW_ONLY  # and their upstream code (the preview's server) is never imported
+        if self.command not in output.COMMANDS or self.dirty:
+            wanted.discard("site_in_place")  # only a full build empties the site folder
         root = cache_root(os.path.dirname(config.config_file_path))
         broken = pins.check(wanted, root / "pins.json")
         for name, patches in broken.items():
@@ -108,6 +119,8 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         if readers and "markdown_cache" in self.active:
             log.info("hub-speed: markdown_cache er av; %s leser andre filer mens siden lages", ", ".join(readers))
             self.active.discard("markdown_cache")
+        if "site_in_place" in self.active:
+            self._write_in_place(config)
         if "preview_listings" in self.active and self.command == "serve":
             preview.install()  # the blog's folder of listing sources lives as long as the preview
         if "excerpts" in self.active:
@@ -158,14 +171,22 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
                               "se at den står under hooks: i mkdocs.yml.")
         if self.sources is not None:
             self.sources.install(env)
+        if "site_in_place" in self.active:  # the last moment before MkDocs writes anything
+            output.prepare(_destinations(files, config))
         if self.command == "serve" and "templates" in self.active:
             env.bytecode_cache = self.bytecode  # every rebuild makes a new environment with the same settings
         if "navigation" in self.active:
             navigation.install(env)
         return env
 
+    # First: before any plugin or hook writes or reads the site folder in on_post_build.
+    @event_priority(SWEEP_PRIORITY)
+    def _sweep_site(self, *, config: MkDocsConfig) -> None:
+        """Delete what the last build left and this one did not write (output.py)."""
+        output.sweep()
+
     @event_priority(-100)
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _keep_what_was_used(self, *, config: MkDocsConfig) -> None:
         """Keep only what this build used; a preview keeps everything."""
         excerpts.parsed.clear()
         navigation.forget()
@@ -184,24 +205,55 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         pages.uninstall()
         search.uninstall()
 
+    on_post_build = CombinedEvent(_sweep_site, _keep_what_was_used)
+
+    # Last, so every other plugin and hook has let go of what it held before this may stop the build.
+    @event_priority(-1000)
     def on_build_error(self, *, error: Exception) -> None:
         self._close()
         navigation.forget()
         pages.uninstall()
         search.uninstall()
+        in_place = output.state.root != ""
+        output.uninstall()
+        blocked = output.blocked(error, self.site_dir) if in_place else None
+        if blocked is not None:
+            output.ORIGINAL_CLEAN(self.site_dir)  # the next build starts from an empty folder
+            raise PluginError(f"hub-speed: {blocked} i byggemappen var en fil eller mappe fra et tidligere bygg, "
+                              "der dette bygget trenger det motsatte. Byggemappen er tømt; bygg på nytt.") from error
 
     def on_shutdown(self) -> None:
         self._close()
         gc.enable()  # off while a preview ran (preview.collect_between_builds)
         preview.uninstall()
+        output.uninstall()
         excerpts.uninstall()
         pages.uninstall()
         search.uninstall()
+
+    def _write_in_place(self, config: MkDocsConfig) -> None:
+        """Write this build over the last one's files, if every plugin and hook is known to allow it."""
+        unknown = output.unaudited(config.plugins, config.hooks)
+        before = [event for event in config.plugins.events["post_build"]
+                  if getattr(event, "mkdocs_priority", 0) >= SWEEP_PRIORITY
+                  and getattr(event, "__func__", None) is not SpeedPlugin._sweep_site]
+        if unknown or before:
+            log.info("hub-speed: site_in_place er av; %s kan lese eller hoppe over filer i byggemappen før den er "
+                     "ryddet (bygget blir likt, bare tregere)", ", ".join(unknown) or "on_post_build med høyere prioritet")
+            self.active.discard("site_in_place")
+            return
+        output.install(config.site_dir)
 
     def _close(self) -> None:
         if self.sources is not None:
             self.sources.close(prune=False)
             self.sources = None
+
+
+def _destinations(files: Files, config: MkDocsConfig) -> list[str]:
+    """Every path MkDocs itself writes in the site folder: the files, the theme's templates and the sitemap's copy."""
+    templates = [os.path.join(config.site_dir, name) for name in config.theme.static_templates]
+    return [file.abs_dest_path for file in files] + templates + [os.path.join(config.site_dir, "sitemap.xml.gz")]
 
 
 def _blog(config: MkDocsConfig) -> Any:
