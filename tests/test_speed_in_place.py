@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,11 @@ def tree(root: Path, files: dict[str, str]) -> None:
         os.utime(root / path, ns=(10**18, 10**18))  # written long ago, as by the last build
 
 
+def take(root: Path, since: int | None = None) -> output.Snapshot:
+    """A snapshot as the clean step takes it, as if the build began a while after *root* was written."""
+    return output.Snapshot.take(str(root), output.current_modes(), time.time_ns() + 1 if since is None else since)
+
+
 def listing(root: Path) -> tuple[list[str], list[str]]:
     """Every file and every folder under *root*, relative, sorted."""
     found = sorted(path.relative_to(root).as_posix() for path in root.rglob("*"))
@@ -47,7 +53,7 @@ def test_the_snapshot_notes_the_last_builds_files_and_takes_away_what_would_be_w
     os.link(outside / "kort.png", site / "kort.png")  # a sharing card shares its bytes with .cache/
     (site / "lenke.html").symlink_to(outside / "lenket.html")
     (site / "mappelenke").symlink_to(outside / "mappe", target_is_directory=True)
-    snapshot = output.Snapshot(str(site))
+    snapshot = take(site)
     assert sorted(Path(path).relative_to(site).as_posix() for path in snapshot.files) == ["a/b/index.html",
                                                                                           "index.html"]
     assert sorted(Path(path).relative_to(site).as_posix() for path in snapshot.folders) == ["a", "a/b"]
@@ -81,7 +87,7 @@ def relink(path: Path) -> None:
 ])
 def test_a_file_this_build_wrote_in_any_way_is_not_stale(tmp_path, write) -> None:
     tree(tmp_path, {"side.html": "gammel tekst", "kilde.txt": "kilde"})
-    snapshot = output.Snapshot(str(tmp_path))
+    snapshot = take(tmp_path)
     path = str(tmp_path / "side.html")
     assert snapshot.stale(path)
     write(tmp_path / "side.html")
@@ -90,6 +96,7 @@ def test_a_file_this_build_wrote_in_any_way_is_not_stale(tmp_path, write) -> Non
 
 def test_a_file_written_with_the_bytes_it_holds_is_kept_as_it_is(tmp_path) -> None:
     tree(tmp_path, {"site/side.html": "samme", "site/annen.html": "gammel"})
+    time.sleep(0.2)  # longer ago than a tick of the file system's clock
     status = os.stat(tmp_path / "site/side.html")
     output.install(str(tmp_path / "site"))
     try:
@@ -120,7 +127,7 @@ def test_another_folder_given_to_the_clean_step_is_emptied_as_mkdocs_empties_it(
 def test_the_sweep_leaves_what_was_written_and_kept_and_the_folders_holding_them(tmp_path) -> None:
     tree(tmp_path, {"skrevet/index.html": "gammel", "beholdt/index.html": "samme", "borte/index.html": "gammel",
                     "dyp/a/b/index.html": "gammel", "blandet/ny.html": "gammel", "blandet/borte.html": "gammel"})
-    snapshot = output.Snapshot(str(tmp_path))
+    snapshot = take(tmp_path)
     (tmp_path / "skrevet/index.html").write_text("ny", encoding="utf-8")
     (tmp_path / "blandet/ny.html").write_text("ny", encoding="utf-8")
     snapshot.kept.add(str(tmp_path / "beholdt/index.html"))
@@ -133,7 +140,7 @@ def test_the_sweep_leaves_what_was_written_and_kept_and_the_folders_holding_them
 def test_the_way_is_cleared_of_old_files_and_folders_of_the_other_kind(tmp_path) -> None:
     tree(tmp_path, {"artikler/ny": "en gammel fil der en mappe trengs", "404.html/gammel.txt": "en gammel mappe",
                     "ny-denne/index.html/x.txt": "gammel"})
-    snapshot = output.Snapshot(str(tmp_path))
+    snapshot = take(tmp_path)
     (tmp_path / "ny-denne/index.html/y.txt").write_text("skrevet av dette bygget", encoding="utf-8")
     for path in ("artikler/ny/index.html", "404.html", "ny-denne/index.html"):
         snapshot.clear_way(str(tmp_path / path))
@@ -142,18 +149,87 @@ def test_the_way_is_cleared_of_old_files_and_folders_of_the_other_kind(tmp_path)
     assert (tmp_path / "ny-denne/index.html/y.txt").exists()
 
 
-@pytest.mark.parametrize("error, blocked", [
-    (IsADirectoryError(21, "Is a directory", "{site}/tags.json"), "tags.json"),
-    (NotADirectoryError(20, "Not a directory", "{site}/a/b.txt"), os.path.join("a", "b.txt")),
-    (FileExistsError(17, "File exists", "{site}/a"), "a"),
-    (FileExistsError(17, "File exists", "{other}/a"), None),
-    (PermissionError(13, "Permission denied", "{site}/a"), None),
-    (ValueError("noe annet"), None),
+def test_what_a_clean_build_would_make_otherwise_is_made_anew(tmp_path) -> None:
+    """Other permissions or owner, or a change too recent to tell a rewrite by: removed, and written as new."""
+    tree(tmp_path, {"vanlig.html": "x", "les.html": "x", "kjor.html": "x", "eier.html": "x", "ny.html": "x",
+                    "stengt/a.html": "x", "apen/a.html": "x"})
+    (tmp_path / "les.html").chmod(0o444)
+    (tmp_path / "kjor.html").chmod(0o755)
+    os.chown(tmp_path / "eier.html", 4242, -1)
+    (tmp_path / "stengt").chmod(0o700)
+    since = time.time_ns()
+    (tmp_path / "ny.html").write_text("y", encoding="utf-8")  # changed as the build began
+    snapshot = take(tmp_path, since)
+    assert sorted(Path(path).name for path in snapshot.files) == ["a.html", "vanlig.html"]
+    assert listing(tmp_path) == (["apen/a.html", "vanlig.html"], ["apen"])
+
+
+def test_the_file_system_is_asked_about_names_and_times_and_left_as_it_was(tmp_path) -> None:
+    assert output.probe(str(tmp_path)) == output.Probe(folds=False, recent_ns=output.RECENT_NS["fine"])
+    assert list(tmp_path.iterdir()) == []
+    assert output.probe(str(tmp_path / "finnes-ikke")) is None
+
+
+@pytest.mark.parametrize("found", [output.Probe(folds=True, recent_ns=0), None])
+def test_a_site_folder_that_folds_names_or_cannot_be_asked_is_emptied_as_mkdocs_empties_it(tmp_path, monkeypatch,
+                                                                                            found) -> None:
+    """There `Foto.jpg` written over `foto.jpg` would keep the old name."""
+    tree(tmp_path, {"site/foto.jpg": "x", "site/.skjult": "z"})
+    monkeypatch.setattr(output, "probe", lambda root: found)
+    output.install(str(tmp_path / "site"))
+    try:
+        output.keep_instead_of_clean(str(tmp_path / "site"))
+        assert output.state.snapshot is None
+    finally:
+        output.uninstall()
+    assert listing(tmp_path / "site") == ([".skjult"], [])
+
+
+@pytest.mark.parametrize("error, named", [
+    (IsADirectoryError(21, "Is a directory", "tags.json"), "tags.json"),  # an old folder where a file goes
+    (NotADirectoryError(20, "Not a directory", "fil/b.txt"), "fil"),  # an old file where a folder goes
+    (FileExistsError(17, "File exists", "fil"), "fil"),
+    (IsADirectoryError(21, "Is a directory", "mappe/ny"), None),  # this build's own clash: as MkDocs says it
+    (FileExistsError(17, "File exists", "../annen/fil"), None),
+    (PermissionError(13, "Permission denied", "fil"), None),
 ])
-def test_only_an_old_file_or_folder_in_the_way_inside_the_site_folder_is_named(tmp_path, error, blocked) -> None:
-    if isinstance(error, OSError):
-        error.filename = error.filename.format(site=tmp_path / "site", other=tmp_path / "site-2")
-    assert output.blocked(error, str(tmp_path / "site")) == blocked
+def test_only_the_last_builds_file_or_folder_in_the_way_is_blamed(tmp_path, error, named) -> None:
+    tree(tmp_path, {"site/tags.json/x": "x", "site/fil": "x", "site/mappe/a.html": "x"})
+    time.sleep(0.2)  # longer ago than a tick of the file system's clock
+    output.install(str(tmp_path / "site"))
+    try:
+        output.keep_instead_of_clean(str(tmp_path / "site"))
+        error.filename = str(tmp_path / "site" / error.filename)
+        assert output.old_in_the_way(error) == named
+        assert output.old_in_the_way(ValueError("noe annet")) is None
+    finally:
+        output.uninstall()
+
+
+def test_every_hook_of_the_hub_was_read_for_this_and_none_from_elsewhere_is_trusted(tmp_path, monkeypatch) -> None:
+    """A new hook in hooks/ turns the speed-up off until it is read and listed (output.AUDITED_HOOKS)."""
+    import importlib.util
+    import types
+
+    settings = yaml.safe_load((output.HOOKS.parent / "mkdocs.yml").read_text(encoding="utf-8").replace("!ENV", ""))
+    assert {Path(hook).name for hook in settings["hooks"]} == output.AUDITED_HOOKS
+    assert {path.name for path in output.HOOKS.glob("*.py")} == output.AUDITED_HOOKS
+
+    def hook(path: Path) -> types.ModuleType:
+        module = types.ModuleType(str(path))
+        module.__file__ = str(path)
+        return module
+
+    (tmp_path / "hooks").mkdir()
+    plugins = {"material/blog": object(), "rss": object(), "hub-speed": object(),
+               "hooks/seo.py": hook(output.HOOKS / "seo.py")}
+    assert output.unaudited(plugins) == []
+    assert importlib.util.find_spec("material.plugins.privacy") is not None
+    assert output.unaudited({**plugins, "material/privacy": object()}) == ["material/privacy"]
+    elsewhere = {**plugins, "x/seo.py": hook(tmp_path / "hooks/seo.py"), "hooks/ny.py": hook(output.HOOKS / "ny.py")}
+    assert output.unaudited(elsewhere) == ["hooks/ny.py", "x/seo.py"]
+    monkeypatch.setattr(output, "version", lambda name: "1.20.0")
+    assert output.unaudited(plugins) == ["rss"]
 
 
 # -----------------------------------------------------------------------------

@@ -214,11 +214,13 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
         navigation.forget()
         pages.uninstall()
         search.uninstall()
-        in_place = output.state.root != ""
+        blocked = output.old_in_the_way(error)
         output.uninstall()
-        blocked = output.blocked(error, self.site_dir) if in_place else None
         if blocked is not None:
-            output.ORIGINAL_CLEAN(self.site_dir)  # the next build starts from an empty folder
+            try:
+                output.ORIGINAL_CLEAN(self.site_dir)  # the next build starts from an empty folder
+            except OSError:
+                pass  # the message below still holds: the folder holds an older build's files
             raise PluginError(f"hub-speed: {blocked} i byggemappen var en fil eller mappe fra et tidligere bygg, "
                               "der dette bygget trenger det motsatte. Byggemappen er tømt; bygg på nytt.") from error
 
@@ -233,7 +235,7 @@ class SpeedPlugin(BasePlugin[SpeedConfig]):
 
     def _write_in_place(self, config: MkDocsConfig) -> None:
         """Write this build over the last one's files, if every plugin and hook is known to allow it."""
-        unknown = output.unaudited(config.plugins, config.hooks)
+        unknown = output.unaudited(config.plugins)
         before = [event for event in config.plugins.events["post_build"]
                   if getattr(event, "mkdocs_priority", 0) >= SWEEP_PRIORITY
                   and getattr(event, "__func__", None) is not SpeedPlugin._sweep_site]
