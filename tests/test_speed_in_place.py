@@ -155,17 +155,21 @@ def test_what_a_clean_build_would_make_otherwise_is_made_anew(tmp_path) -> None:
                     "stengt/a.html": "x", "apen/a.html": "x"})
     (tmp_path / "les.html").chmod(0o444)
     (tmp_path / "kjor.html").chmod(0o755)
-    os.chown(tmp_path / "eier.html", 4242, -1)
+    if os.geteuid() == 0:  # only root can give a file away; elsewhere it stays ours, and is noted
+        os.chown(tmp_path / "eier.html", 4242, -1)
     (tmp_path / "stengt").chmod(0o700)
     since = time.time_ns()
     (tmp_path / "ny.html").write_text("y", encoding="utf-8")  # changed as the build began
     snapshot = take(tmp_path, since)
-    assert sorted(Path(path).name for path in snapshot.files) == ["a.html", "vanlig.html"]
-    assert listing(tmp_path) == (["apen/a.html", "vanlig.html"], ["apen"])
+    ours = [] if os.geteuid() == 0 else ["eier.html"]
+    assert sorted(Path(path).name for path in snapshot.files) == sorted(["a.html", "vanlig.html", *ours])
+    assert listing(tmp_path) == (sorted(["apen/a.html", "vanlig.html", *ours]), ["apen"])
 
 
 def test_the_file_system_is_asked_about_names_and_times_and_left_as_it_was(tmp_path) -> None:
-    assert output.probe(str(tmp_path)) == output.Probe(folds=False, recent_ns=output.RECENT_NS["fine"])
+    found = output.probe(str(tmp_path))
+    assert found is not None and found.folds is False  # Linux: names as written
+    assert found.recent_ns in output.RECENT_NS.values()
     assert list(tmp_path.iterdir()) == []
     assert output.probe(str(tmp_path / "finnes-ikke")) is None
 
