@@ -432,14 +432,29 @@ def wait_until(condition, seconds: float, what: str) -> None:
         time.sleep(0.02)
 
 
+def handed_over_but_not_received(engine, received: set[str]) -> set[str]:
+    """Mails out of the outbox as handed over that the server never accepted: what a kill between a hand-over's
+    commit and its final "." loses (README, «The at-most-once boundary»)."""
+    with engine.connect() as conn:
+        moved = set(conn.scalars(select(letters.sends.c.email).where(letters.sends.c.state != "venter")))
+        waiting = set(conn.scalars(select(store.outbox.c.recipient)))
+    return moved - waiting - received
+
+
 def test_sigkill_mid_send_resumes_without_a_second_copy(database_url: str, mailbox, tmp_path: Path) -> None:
-    """500 subscribers; the inbox is killed twice while it sends and started again: one copy each."""
+    """500 subscribers; the inbox is killed twice while it sends and started again: never a second copy.
+
+    SMTP cannot commit with the database, so a mail leaves the outbox just before its final "." and a kill
+    between the two loses that one mail (the commit's half millisecond: 2 kills of 24 here). So each kill may
+    lose at most the one mail it interrupted, and every other address gets its one copy.
+    """
     engine = store.connect(database_url)
     addresses = [f"leser{number:03d}@fjord.no" for number in range(RECIPIENTS)]
     subscribe(engine, addresses)
     issue_id = make_issue(engine)
     assert letters.start_sending(engine, issue_id, dt.datetime.now(dt.timezone.utc)) == RECIPIENTS
     options = ("--newsletter-per-minute", "3000")  # 50 a second
+    interrupted: set[str] = set()
     for kill_at in (120, 300):
         with inbox_server(database_url, "http://127.0.0.1:9/", tmp_path / "data", *options,
                           env=smtp_env(mailbox)) as (_url, process, _log):
@@ -449,12 +464,16 @@ def test_sigkill_mid_send_resumes_without_a_second_copy(database_url: str, mailb
         copies = received_by(mailbox)
         assert max(copies.values()) == 1, [address for address, count in copies.items() if count > 1]
         assert len(copies) < RECIPIENTS  # killed mid-send indeed
+        lost = handed_over_but_not_received(engine, set(copies))
+        assert len(lost - interrupted) <= 1, sorted(lost)
+        interrupted |= lost
     with inbox_server(database_url, "http://127.0.0.1:9/", tmp_path / "data", *options,
                       env=smtp_env(mailbox)) as (_url, _process, _log):
         wait_until(lambda: not letters.sending_issues(engine), 90, "the issue to finish")
         time.sleep(1)
     copies = received_by(mailbox)
-    assert sorted(copies) == addresses and set(copies.values()) == {1}
+    assert set(copies.values()) == {1}
+    assert sorted([*copies, *interrupted]) == addresses  # every other address got its one copy
     issue = letters.get_issue(engine, issue_id)
     assert (issue["recipients"], issue["sent"], issue["failed"], issue["stopped"]) == (RECIPIENTS, RECIPIENTS, 0, 0)
     assert store.outbox_state(engine)["waiting"] == 0
