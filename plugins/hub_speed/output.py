@@ -41,7 +41,7 @@ import shutil
 import stat
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
@@ -177,12 +177,10 @@ class Snapshot:
 
     def clear_way(self, path: str) -> None:
         """Remove an old file standing where *path* needs a folder, and an old folder where it needs a file."""
-        parent = os.path.dirname(path)
-        while len(parent) > len(self.root):
+        for parent in parents(path, self.root):
             if self.stale(parent):
                 os.unlink(parent)
                 del self.files[parent]
-            parent = os.path.dirname(parent)
         if path in self.folders and self._only_stale(path):
             shutil.rmtree(path)
             inside = path + os.sep
@@ -210,6 +208,14 @@ class Snapshot:
         self.folders.clear()
         self.kept.clear()
         return files, folders
+
+
+def parents(path: str, root: str) -> Iterator[str]:
+    """The folders between *path* and *root*, innermost first, *root* itself not among them."""
+    parent = os.path.dirname(path)
+    while len(parent) > len(root):
+        yield parent
+        parent = os.path.dirname(parent)
 
 
 class Probe(NamedTuple):
@@ -243,10 +249,6 @@ class State:
 
 
 state = State()
-
-
-def installed() -> bool:
-    return state.root != ""
 
 
 def keep_instead_of_clean(directory: str) -> None:
@@ -328,7 +330,5 @@ def old_in_the_way(error: BaseException) -> str | None:
     path = os.path.abspath(str(error.filename or ""))
     if path in snapshot.old_files or path in snapshot.old_folders:
         return os.path.relpath(path, state.root)
-    parent = os.path.dirname(path)  # an old file where a folder was needed
-    while len(parent) > len(state.root) and parent not in snapshot.old_files:
-        parent = os.path.dirname(parent)
-    return os.path.relpath(parent, state.root) if parent in snapshot.old_files else None
+    blocker = next((parent for parent in parents(path, state.root) if parent in snapshot.old_files), None)
+    return os.path.relpath(blocker, state.root) if blocker is not None else None  # an old file where a folder goes
